@@ -1,0 +1,3 @@
+from agri_dl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from dp_zero.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""The CLI answers --help and --version without error."""
+
+from dp_zero import __version__
+from dp_zero.cli import main
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == "dp-zero " + __version__
+
+
+def test_help(capsys):
+    assert main(["--help"]) == 0
+    assert "usage: dp-zero" in capsys.readouterr().out
+
+
+def test_unknown_command_is_one_line_exit_2(capsys):
+    assert main(["no-such-command"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

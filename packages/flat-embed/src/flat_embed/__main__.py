@@ -1,0 +1,3 @@
+from flat_embed.cli import main
+
+raise SystemExit(main())

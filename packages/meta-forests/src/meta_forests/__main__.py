@@ -1,0 +1,3 @@
+from meta_forests.cli import main
+
+raise SystemExit(main())

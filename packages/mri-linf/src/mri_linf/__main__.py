@@ -1,0 +1,3 @@
+from mri_linf.cli import main
+
+raise SystemExit(main())

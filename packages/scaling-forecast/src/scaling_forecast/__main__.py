@@ -1,0 +1,3 @@
+from scaling_forecast.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from worksteal.cli import main
+
+raise SystemExit(main())
