@@ -1,0 +1,37 @@
+"""The trainer interface every backend returns."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from dp_zero.engine import DPZeroEngine
+
+BACKENDS = ("local", "deepspeed", "fsdp")
+
+
+class Trainer:
+    """One micro-step at a time: ``loss = f(trainer.model(x)); trainer.backward(loss); trainer.step()``."""
+
+    def __init__(self, model: nn.Module, engine: DPZeroEngine | None, gradient_accumulation_steps: int = 1):
+        self.model = model
+        self.engine = engine
+        self.gas = gradient_accumulation_steps
+        self.micro_step = 0
+
+    def backward(self, loss: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def full_parameters(self) -> dict[str, torch.Tensor]:
+        """Detached fp32 copies of the full (unsharded) parameters."""
+        return {n: p.detach().float().clone() for n, p in self.model.named_parameters()}
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.model.parameters()).dtype
+
+    def close(self) -> None:
+        """Release process-group resources held by the backend."""

@@ -1,0 +1,71 @@
+"""torch FSDP2 (``fully_shard``): parameters, gradients and optimizer state sharded (ZeRO-3 like).
+
+The private gradient reaches the unsharded parameter inside the layer's backward, before FSDP's
+post-backward reduce-scatter, which averages over ranks as DeepSpeed does.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from core_utils import InputError
+from dp_zero.backends.base import Trainer
+from dp_zero.engine import BackendScaling, DPZeroEngine
+
+
+class FSDPTrainer(Trainer):
+    def __init__(self, model, optimizer, engine, gas, dtype):
+        super().__init__(model, engine, gas)
+        self.optimizer = optimizer
+        self._dtype = dtype
+
+    def backward(self, loss: torch.Tensor) -> None:
+        loss.backward()
+
+    def step(self) -> None:
+        self.micro_step += 1
+        if self.micro_step % self.gas:
+            return
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.engine is not None:
+            self.engine.step_done()
+
+    def full_parameters(self) -> dict[str, torch.Tensor]:
+        out = {}
+        for n, p in self.model.named_parameters():
+            t = p.full_tensor() if hasattr(p, "full_tensor") else p
+            out[n] = t.detach().float().clone()
+        return out
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self._dtype
+
+
+def initialize(
+    model: nn.Module,
+    optimizer_factory,
+    engine: DPZeroEngine | None,
+    *,
+    precision: str = "fp32",
+    gradient_accumulation_steps: int = 1,
+) -> FSDPTrainer:
+    """Convert ``model``, shard it with ``fully_shard`` and build the optimizer on the shards."""
+    import torch.distributed as dist
+    from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
+
+    if precision not in ("fp32", "bf16"):
+        raise InputError(f"the fsdp backend supports fp32 and bf16, got {precision!r}")
+    world, rank = dist.get_world_size(), dist.get_rank()
+    if engine is not None:
+        engine.convert(model)
+        engine.attach(BackendScaling(world_size=world, rank=rank, averages_ranks=True, name="FSDP2"))
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    mp = MixedPrecisionPolicy(param_dtype=dtype, reduce_dtype=torch.float32)
+    for module in model.modules():
+        if module is not model and any(True for _ in module.parameters(recurse=False)):
+            fully_shard(module, mp_policy=mp)
+    fully_shard(model, mp_policy=mp)
+    return FSDPTrainer(model, optimizer_factory(model.parameters()), engine, gradient_accumulation_steps, dtype)

@@ -1,0 +1,46 @@
+"""Single process: the engine's gradients go straight to a torch optimizer."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from dp_zero.backends.base import Trainer
+from dp_zero.engine import BackendScaling, DPZeroEngine
+
+
+class LocalTrainer(Trainer):
+    def __init__(self, model, optimizer, engine, gradient_accumulation_steps=1):
+        super().__init__(model, engine, gradient_accumulation_steps)
+        self.optimizer = optimizer
+
+    def backward(self, loss: torch.Tensor) -> None:
+        loss.backward()
+
+    def step(self) -> None:
+        self.micro_step += 1
+        if self.micro_step % self.gas:
+            return
+        if self.engine is not None:
+            self.engine.finalize()
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.engine is not None:
+            self.engine.step_done()
+
+
+def initialize(
+    model: nn.Module,
+    optimizer_factory,
+    engine: DPZeroEngine | None,
+    *,
+    gradient_accumulation_steps: int = 1,
+) -> LocalTrainer:
+    """Convert ``model`` (when ``engine`` is given) and return a single-process trainer.
+
+    ``optimizer_factory(params)`` builds the torch optimizer.
+    """
+    if engine is not None:
+        engine.convert(model)
+        engine.attach(BackendScaling(name="local"))
+    return LocalTrainer(model, optimizer_factory(model.parameters()), engine, gradient_accumulation_steps)
