@@ -17,6 +17,7 @@ A2WS equations (spec section 1, reconstructed, unverified against the paper's PD
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -44,10 +45,14 @@ def ideal_distribution(n_total: float, taus: Sequence[float]) -> np.ndarray:
     return n_total * speed / speed.sum()
 
 
-def offload_size(n_victim: int, tau_victim: float, n_thief: int, tau_thief: float) -> int:
+def offload_size(
+    n_victim: int, tau_victim: float, n_thief: float, tau_thief: float, in_progress: float = 0.0
+) -> int:
     """Tasks to move from victim to thief so both finish together (spec section 1).
 
     The real-valued balance point is ``k* = (n_v tau_v - n_t tau_t) / (tau_v + tau_t)``;
+    ``in_progress`` adds that many task times to the victim's finish time for the task it is
+    executing (it cannot be stolen; 0.5 is its expected remaining fraction).
     of ``floor(k*)`` and ``ceil(k*)`` the one with the smaller ``max`` of the two finish
     times ``(n_v - k) tau_v`` and ``(n_t + k) tau_t`` is returned (ties: the smaller ``k``).
     The result lies in ``[0, n_v]``: a steal never moves a negative number of tasks.
@@ -56,13 +61,14 @@ def offload_size(n_victim: int, tau_victim: float, n_thief: int, tau_thief: floa
         return 0
     if not (tau_victim > 0 and tau_thief > 0):
         return max(1, n_victim // 2) if n_thief == 0 else 0
-    kstar = (n_victim * tau_victim - n_thief * tau_thief) / (tau_victim + tau_thief)
+    nv = n_victim + in_progress
+    kstar = (nv * tau_victim - n_thief * tau_thief) / (tau_victim + tau_thief)
     if kstar <= 0:
         return 0
     lo, hi = math.floor(kstar), math.ceil(kstar)
 
     def worst(k: int) -> float:
-        return max((n_victim - k) * tau_victim, (n_thief + k) * tau_thief)
+        return max((nv - k) * tau_victim, (n_thief + k) * tau_thief)
 
     k = lo if worst(lo) <= worst(hi) else hi
     return int(min(max(k, 0), n_victim))
@@ -90,7 +96,9 @@ def ideal_steal_size(
     return int(min(max(round(k), 0), n[iv]))
 
 
-def steal_gain(n_victim: int, tau_victim: float, n_thief: int, tau_thief: float, k: int) -> float:
+def steal_gain(
+    n_victim: float, tau_victim: float, n_thief: float, tau_thief: float, k: int
+) -> float:
     """Reduction of the pair's later finish time when ``k`` tasks move (0 if none)."""
     before = max(n_victim * tau_victim, n_thief * tau_thief)
     after = max((n_victim - k) * tau_victim, (n_thief + k) * tau_thief)
@@ -104,13 +112,17 @@ def ring_neighbours(me: int, n_ranks: int, radius: int) -> list[int]:
     """
     if radius < 1:
         raise InputError(f"radius must be >= 1, got {radius}")
-    r = min(int(radius), n_ranks // 2)
+    return list(_ring(int(me), int(n_ranks), min(int(radius), n_ranks // 2)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _ring(me: int, n_ranks: int, r: int) -> tuple[int, ...]:
     out: list[int] = []
     for d in range(1, r + 1):
         for j in ((me + d) % n_ranks, (me - d) % n_ranks):
             if j != me and j not in out:
                 out.append(j)
-    return out
+    return tuple(out)
 
 
 def select_victim(
@@ -121,6 +133,7 @@ def select_victim(
     n_me: int = 0,
     tau_me: float = 0.0,
     latency: float = 0.0,
+    in_progress: float = 0.0,
 ) -> int | None:
     """A2WS victim: the neighbour within ``radius`` with the largest ``n_j tau_j``.
 
@@ -144,8 +157,8 @@ def select_victim(
         if finish <= best_finish:
             continue
         if tau_me > 0:
-            k = offload_size(n_j, tau_j, n_me, tau_me)
-            if k < 1 or steal_gain(n_j, tau_j, n_me, tau_me, k) <= latency:
+            k = offload_size(n_j, tau_j, n_me, tau_me, in_progress)
+            if k < 1 or steal_gain(n_j + in_progress, tau_j, n_me, tau_me, k) <= latency:
                 continue
         best, best_finish = j, finish
     return best
@@ -259,6 +272,8 @@ class A2WSPolicy(Policy):
     radius: int = 2
     latency: float = 0.0
     fallback_random: bool = True
+    in_progress: float = 0.0
+    """Expected unfinished fraction of the victim's current task, counted in its finish time."""
     sizing: str = "pairwise"
     """``ideal`` (:func:`ideal_steal_size` over the known ranks) or ``pairwise`` (:func:`offload_size`)."""
     _known: dict[int, tuple[int, float]] = field(default_factory=dict, repr=False)
@@ -266,7 +281,7 @@ class A2WSPolicy(Policy):
     _victim: int = field(default=-1, repr=False)
 
     def choose_victim(self, me, n_ranks, view, n_me, tau_me, rng):
-        j = select_victim(view, me, n_ranks, self.radius, n_me, tau_me, self.latency)
+        j = select_victim(view, me, n_ranks, self.radius, n_me, tau_me, self.latency, self.in_progress)
         informed = j is not None
         if j is None and n_me == 0 and self.fallback_random:
             j = _random_other(me, n_ranks, rng)
@@ -277,7 +292,7 @@ class A2WSPolicy(Policy):
     def steal_size(self, n_victim, tau_victim, n_thief, tau_thief):
         if not tau_victim > 0:
             tau_victim = tau_thief
-        pair = offload_size(n_victim, tau_victim, n_thief, tau_thief)
+        pair = offload_size(n_victim, tau_victim, n_thief, tau_thief, self.in_progress)
         if self.sizing != "ideal" or not self._known or not tau_thief > 0:
             return pair
         known = {**self._known, self._me: (n_thief, tau_thief), self._victim: (n_victim, tau_victim)}

@@ -220,14 +220,15 @@ class _Loop:
         if not self.policy.steals or self.size < 2:
             return False
         view = self.win.view()
-        v = self.policy.choose_victim(self.rank, self.size, view, self.load(), self.tau, self.rng)
+        n_me = self.load()  # tasks not yet started
+        v = self.policy.choose_victim(self.rank, self.size, view, n_me, self.tau, self.rng)
         if v is None:
             return False
         self.stats.steals_attempted += 1
         word, tau_ns = (int(x) for x in self.win.fetch(v, QUEUE, 2))
         got = None
         for _ in range(self.cfg.steal_retries):
-            k = self.policy.steal_size(remaining(word), tau_ns * 1e-9, self.load(), self.tau)
+            k = self.policy.steal_size(remaining(word), tau_ns * 1e-9, n_me, self.tau)
             step = thief_take(word, k) if k >= 1 else None
             if step is None:
                 break
@@ -282,6 +283,11 @@ class _Loop:
                 s0 = time.perf_counter()
                 task = self.take_own()
                 if task is not None:
+                    # pre-emptive steal right after taking a task (before running it), so the
+                    # stolen work is ready when this task ends; the simulator does the same
+                    pre = self.policy.preemptive
+                    if pre >= 0 and not self.pending and self.load() <= pre:
+                        self.try_steal(idle=False)
                     start = time.monotonic() - t0
                     sched += time.perf_counter() - s0
                     try:
@@ -305,9 +311,6 @@ class _Loop:
                     _, abort = self.report_done()
                     if abort:
                         break
-                    pre = self.policy.preemptive
-                    if pre >= 0 and not self.pending and self.load() <= pre:
-                        self.try_steal(idle=False)
                     backoff = self.cfg.backoff_s[0]
                     sched += time.perf_counter() - s0
                     continue

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg_path, out_path = Path(argv[0]), Path(argv[1])
     try:
         from mpi4py import MPI
-    except ImportError:
+    except (ImportError, RuntimeError):  # mpi4py missing, or no MPI library for it
         cfg = json.loads(cfg_path.read_text())
         out_path.write_text(json.dumps(_serial(cfg)))
         return 0

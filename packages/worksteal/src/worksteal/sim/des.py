@@ -104,7 +104,8 @@ def simulate(
         )
     events: list[tuple[float, int, int, int, int, int]] = []
     seq = 0
-    state = {"done": 0, "inflight": 0}
+    # unclaimed tasks (in queues), stolen-but-not-installed tasks, steals in flight
+    state = {"done": 0, "inflight": 0, "queued": int(n_tasks), "pending": 0}
 
     def push(t: float, kind: int, rank: int, a: int = 0, b: int = 0) -> None:
         nonlocal seq
@@ -118,13 +119,14 @@ def simulate(
         ranks[r].published = (ranks[r].load(), ranks[r].tau)
 
     def claimable() -> bool:
-        return state["inflight"] > 0 or any(len(x.queue) or x.pending for x in ranks)
+        return state["inflight"] > 0 or state["queued"] > 0 or state["pending"] > 0
 
     def try_steal(r: int, now: float, idle: bool) -> None:
         me = ranks[r]
         if me.inflight or not me.policy.steals or n_ranks < 2:
             return
-        v = me.policy.choose_victim(r, n_ranks, view(r), me.load(), me.tau, rng)
+        n_me = me.load()  # tasks not yet started (as in the runtime)
+        v = me.policy.choose_victim(r, n_ranks, view(r), n_me, me.tau, rng)
         if v is None:
             if idle and claimable():
                 push(now + me.backoff, _RETRY, r)
@@ -139,8 +141,13 @@ def simulate(
         me = ranks[r]
         task = me.queue.take()
         if task is None and me.pending:
-            me.queue.install(*me.pending.pop(0))
+            a, b = me.pending.pop(0)
+            me.queue.install(a, b)
+            state["pending"] -= b - a
+            state["queued"] += b - a
             task = me.queue.take()
+        if task is not None:
+            state["queued"] -= 1
         if task is None:
             me.busy = False
             try_steal(r, now, idle=True)
@@ -152,7 +159,8 @@ def simulate(
         if trace:
             me.stats.trace.append((task, now, now + dur))
         me.stats.busy_s += dur
-        if me.policy.preemptive >= 0 and me.load() <= me.policy.preemptive:
+        # pre-emptive steal right after taking a task, exactly where the runtime checks
+        if me.policy.preemptive >= 0 and not me.pending and me.load() <= me.policy.preemptive:
             try_steal(r, now, idle=False)
 
     for r in range(n_ranks):
@@ -177,6 +185,9 @@ def simulate(
             victim = ranks[a]
             k = me.policy.steal_size(len(victim.queue), victim.tau, me.load(), me.tau)
             got = victim.queue.steal(k) if k >= 1 else None
+            if got:
+                state["queued"] -= got[1] - got[0]
+                state["pending"] += got[1] - got[0]
             push(now + latency, _REPLY, r, *(got if got else (-1, -1)))
         elif kind == _REPLY:
             me.inflight = False

@@ -1,0 +1,196 @@
+"""Experiment drivers shared by the CLI and the benchmark scripts (real MPI and simulated)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core_utils import InputError
+from worksteal.emulate import Perturbation, parse_speeds
+from worksteal.mpi.launch import launch
+from worksteal.policy import canonical_policy
+from worksteal.sim.des import simulate
+from worksteal.stats import RunStats
+
+
+@dataclass
+class MPIConfig:
+    """A real MPI experiment (``worksteal run``); defaults from spec section 4."""
+
+    np: int = 4
+    policies: list[str] = field(default_factory=lambda: ["a2ws"])
+    tasks: int = 200
+    speeds: list[float] = field(default_factory=lambda: [1.0, 1.0, 2.0, 4.0])
+    task_ms: float = 10.0
+    kind: str = "sleep"
+    radius: int = 2
+    slowdown: list[str] = field(default_factory=list)
+    """Mid-run slowdowns ``RANK@SECONDS*FACTOR``."""
+    timeout_s: float = 300.0
+
+    def validate(self) -> None:
+        if self.np < 1:
+            raise InputError(f"--np must be >= 1, got {self.np}")
+        if self.tasks < 1:
+            raise InputError(f"--tasks must be a positive integer, got {self.tasks}")
+        if self.tasks < self.np:
+            raise InputError(f"more ranks ({self.np}) than tasks ({self.tasks}): some ranks would never work")
+        if self.radius < 1:
+            raise InputError(f"--radius must be >= 1, got {self.radius}")
+        if not self.task_ms > 0:
+            raise InputError(f"--task-ms must be > 0, got {self.task_ms}")
+        if self.kind not in ("sleep", "compute"):
+            raise InputError(f"--kind must be sleep or compute, got {self.kind!r}")
+        if not self.timeout_s > 0:
+            raise InputError(f"timeout must be > 0, got {self.timeout_s}")
+        self.policies = [canonical_policy(p) for p in self.policies]
+        if "master" in self.policies and self.np < 2:
+            raise InputError("the master policy needs --np >= 2")
+        self.speeds = parse_speeds(self.speeds, self.np)
+        from worksteal.emulate import parse_perturbation
+
+        for p in self.slowdown:
+            if parse_perturbation(p).rank >= self.np:
+                raise InputError(f"--slowdown rank must be < --np ({self.np}), got {p!r}")
+
+    def launch_config(self) -> dict[str, Any]:
+        from worksteal.emulate import parse_perturbation
+
+        perts = [parse_perturbation(p) for p in self.slowdown]
+        return {
+            "policies": self.policies,
+            "n_tasks": self.tasks,
+            "speeds": self.speeds,
+            "task_s": self.task_ms / 1000.0,
+            "kind": self.kind,
+            "radius": self.radius,
+            "perturbations": [[p.rank, p.at_s, p.factor] for p in perts],
+        }
+
+
+def run_mpi(cfg: MPIConfig) -> tuple[list[RunStats], list[dict[str, Any]], dict[str, Any]]:
+    """Launch ``cfg`` under mpiexec; returns (stats per policy, summaries, launch info)."""
+    cfg.validate()
+    payload = launch(cfg.launch_config(), cfg.np, cfg.timeout_s)
+    stats = [RunStats.from_dict(r) for r in payload["runs"]]
+    summaries = [r["summary"] for r in payload["runs"]]
+    info = {"mpi": payload["mpi"], "n_ranks": payload["n_ranks"], "fell_back": payload["fell_back"]}
+    return stats, summaries, info
+
+
+@dataclass
+class SimConfig:
+    """A simulated experiment (``worksteal simulate``); times in units of the base task."""
+
+    ranks: int = 1024
+    tasks_per_rank: int = 100
+    policies: list[str] = field(default_factory=lambda: ["static", "random", "ctws", "a2ws"])
+    speeds: list[float] = field(default_factory=lambda: [1.0, 1.0, 2.0, 4.0])
+    radius: int = 2
+    latency: float = 1e-3
+    slowdown: list[str] = field(default_factory=list)
+
+    def validate(self) -> None:
+        if self.ranks < 1:
+            raise InputError(f"--ranks must be >= 1, got {self.ranks}")
+        if self.tasks_per_rank < 1:
+            raise InputError(f"--tasks-per-rank must be >= 1, got {self.tasks_per_rank}")
+        if self.radius < 1:
+            raise InputError(f"--radius must be >= 1, got {self.radius}")
+        if self.latency < 0:
+            raise InputError(f"--latency must be >= 0, got {self.latency}")
+        self.policies = [canonical_policy(p) for p in self.policies]
+        if "master" in self.policies:
+            raise InputError("the simulator covers static, random, ctws and a2ws (not master)")
+        self.speeds = parse_speeds(self.speeds, self.ranks)
+
+
+def run_sim(cfg: SimConfig, seed: int = 0, trace: bool = False) -> list[tuple[RunStats, float]]:
+    """Simulate every policy of ``cfg``; returns (stats, simulator wall seconds) per policy."""
+    from worksteal.emulate import parse_perturbation
+
+    cfg.validate()
+    perts: Sequence[Perturbation] = [parse_perturbation(p) for p in cfg.slowdown]
+    out = []
+    for policy in cfg.policies:
+        t = time.perf_counter()
+        s = simulate(
+            cfg.speeds,
+            cfg.ranks * cfg.tasks_per_rank,
+            policy,
+            radius=cfg.radius,
+            latency=cfg.latency,
+            perturbations=perts,
+            seed=seed,
+            trace=trace,
+        )
+        out.append((s, time.perf_counter() - t))
+    return out
+
+
+def benchmark(
+    *, quick: bool = False, seed: int = 0, timeout_s: float = 300.0, quiet: bool = True
+) -> dict[str, Any]:
+    """Makespan / C* per policy on real MPI (4 and 8 ranks) and in the simulator (64-4096 ranks).
+
+    Every ratio is against the exact optimum of the same run's speeds, computed in the same
+    run; steal messages, failed steals and scheduling overhead are per task.
+    """
+    from core_utils import progress
+
+    from worksteal.mpi.launch import find_mpiexec
+
+    rows: list[dict[str, Any]] = []
+    nps = [4] if quick else [4, 8]
+    if find_mpiexec() is not None:
+        for n in progress(nps, desc="mpi", quiet=quiet):
+            cfg = MPIConfig(
+                np=n,
+                policies=["static", "random", "ctws", "a2ws", "master"],
+                tasks=50 * n if quick else 100 * n,
+                task_ms=10.0,
+                timeout_s=timeout_s,
+            )
+            _, summaries, info = run_mpi(cfg)
+            for s in summaries:
+                rows.append({"mode": "mpi", **_row(s), "mpi": info["mpi"]})
+    sizes = [64, 256] if quick else [64, 256, 1024, 4096]
+    for n in progress(sizes, desc="sim", quiet=quiet):
+        for stats, wall in run_sim(SimConfig(ranks=n), seed=seed):
+            rows.append({"mode": "sim", **_row(stats.summary()), "sim_wall_s": wall})
+    return {"rows": rows}
+
+
+def _row(s: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "policy",
+        "n_ranks",
+        "n_tasks",
+        "makespan",
+        "c_star",
+        "makespan_over_c_star",
+        "c_star_measured",
+        "makespan_over_c_star_measured",
+        "imbalance",
+        "steals_per_task",
+        "failed_steals_per_task",
+        "overhead_per_task_s",
+    )
+    return {k: s.get(k) for k in keys}
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The README benchmark table."""
+    head = "| mode | ranks | policy | makespan / C* | makespan / C*(measured) | steals / task | failed / task | sched. overhead / task |"
+    lines = [head, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        meas = r.get("makespan_over_c_star_measured")
+        ovh = r.get("overhead_per_task_s") or 0.0
+        lines.append(
+            f"| {r['mode']} | {r['n_ranks']} | {r['policy']} | {r['makespan_over_c_star']:.3f} | "
+            f"{'' if meas is None else f'{meas:.3f}'} | {r['steals_per_task']:.3f} | "
+            f"{r['failed_steals_per_task']:.3f} | {'' if r['mode'] == 'sim' else f'{ovh * 1e6:.0f} us'} |"
+        )
+    return "\n".join(lines)
