@@ -193,10 +193,13 @@ class _TVBase:
         return x, z, u
 
     def _run_to_tol(self, budget: int, consts: tuple, x, z, u):
+        # stop on the relative change of both primal and dual/split iterates (x alone can stall
+        # for one step: the first ADMM x-update from the zero-filled start returns it unchanged)
         for _ in range(budget):
-            x_old = x
+            x_old, z_old = x, z
             x, z, u = self._step(consts, x, z, u)
-            change = (x - x_old).abs().max() / torch.clamp(x.abs().max(), min=1e-30)
+            scale = torch.clamp(x.abs().max(), min=1e-30)
+            change = torch.maximum((x - x_old).abs().max(), (z - z_old).abs().max()) / scale
             if float(change) < float(self.tol):
                 break
         return x, z, u
