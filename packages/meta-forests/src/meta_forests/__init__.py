@@ -5,4 +5,15 @@ Paper: Sun, Kosmas. Meta-forests: Domain generalization on random forests with m
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from meta_forests.estimator import MetaForestClassifier, MetaForestRegressor, NoDomainsWarning
+from meta_forests.mmd import median_heuristic, mmd2, rff_mmd2
+
+__all__ = [
+    "MetaForestClassifier",
+    "MetaForestRegressor",
+    "NoDomainsWarning",
+    "__version__",
+    "median_heuristic",
+    "mmd2",
+    "rff_mmd2",
+]
