@@ -41,7 +41,7 @@ class TrainConfig:
     accel: float = 4.0
     base_channels: int = 8
     depth: int = 3
-    steps: int = 1500
+    steps: int = 3000
     batch_size: int = 4
     lr: float = 2e-3
     jitter: float = 0.03
@@ -180,6 +180,7 @@ def train_unet(
     resume: bool = True,
     device: str = "cpu",
     quiet: bool = True,
+    stop_after: int | None = None,
 ) -> TrainResult:
     """Train the post-processing U-Net with noise jittering (MSE loss, Adam, cosine schedule).
 
@@ -193,6 +194,9 @@ def train_unet(
         ``.pt`` file written atomically every ``cfg.checkpoint_every`` steps; with ``resume`` an
         existing checkpoint is continued (same data stream, so the result equals an
         uninterrupted run).
+    stop_after : int, optional
+        Stop (after checkpointing) once this many steps are done in total; a later call with
+        the same checkpoint resumes.
     """
     torch.manual_seed(derive_seed(seed, "init"))
     net = UNet(2, cfg.base_channels, cfg.depth).to(device)
@@ -210,7 +214,8 @@ def train_unet(
         sched.load_state_dict(state["scheduler"])
         start, losses = int(state["step"]), list(state["losses"])
     net.train()
-    bar = progress(range(start, cfg.steps), total=cfg.steps, initial=start, desc="train-dnn", quiet=quiet)
+    end = cfg.steps if stop_after is None else min(cfg.steps, int(stop_after))
+    bar = progress(range(start, end), total=cfg.steps, initial=start, desc="train-dnn", quiet=quiet)
     for step in bar:
         inp, target = _batch(cfg, op, seed, step)
         inp, target = inp.to(device), target.to(device)
@@ -221,7 +226,7 @@ def train_unet(
         sched.step()
         losses.append(float(loss.detach()))
         bar.set_postfix(loss=f"{losses[-1]:.3g}")
-        if ckpt is not None and ((step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps):
+        if ckpt is not None and ((step + 1) % cfg.checkpoint_every == 0 or step + 1 == end):
             save_checkpoint(
                 ckpt,
                 {
@@ -235,7 +240,7 @@ def train_unet(
                 },
             )
     net.eval()
-    return TrainResult(net=net.cpu(), config=cfg, losses=losses, steps_done=cfg.steps)
+    return TrainResult(net=net.cpu(), config=cfg, losses=losses, steps_done=end)
 
 
 def save_weights(path: str | Path, net: UNet, cfg: TrainConfig, *, seed: int, extra: dict | None = None) -> Path:
