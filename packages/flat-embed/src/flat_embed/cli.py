@@ -59,6 +59,17 @@ class RunConfig:
 
 
 @dataclass
+class DemoConfig(RunConfig):
+    """``demo``: the Swiss roll in R^100 with short training so it finishes in under a minute."""
+
+    steps: int = 1000
+    warm_steps: int = 600
+    batch_size: int = 128
+    ae_steps: int = 800
+    n_samples: int = 800
+
+
+@dataclass
 class GammaConfig:
     """Configuration of ``gamma-check``."""
 
@@ -289,13 +300,10 @@ def _demo(args: argparse.Namespace) -> int:
     opts = common_options(args)
     if opts.threads is None:
         torch.set_num_threads(1)  # small MLPs: one thread is faster on shared CPUs (see README benchmark)
-    cfg = resolve_config(RunConfig, file=opts.config, overrides=opts.overrides,
-                         flags={"steps": 1500, "warm_steps": 800, "ae_steps": 1000, "batch_size": 256})
-    if opts.overrides or opts.config:  # let the user's choices win over the demo's short defaults
-        cfg = resolve_config(RunConfig, file=opts.config, overrides=opts.overrides)
+    cfg = resolve_config(DemoConfig, file=opts.config, overrides=opts.overrides)
     out = _out(opts, "flat-embed-demo")
     with measure() as m:
-        rows = _run_compare(cfg, opts, out, ["flat-embed", "isomap", "autoencoder"], 1000)
+        rows = _run_compare(cfg, opts, out, ["flat-embed", "isomap", "autoencoder"], cfg.n_samples)
     fe = next(r for r in rows if r.method == "flat-embed")
     iso = next(r for r in rows if r.method == "isomap")
     head = (f"{cfg.manifold} in R^{cfg.ambient_dim}: flat-embed Procrustes {fe.procrustes:.2g}, latent interpolation "

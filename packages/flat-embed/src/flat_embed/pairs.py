@@ -243,7 +243,7 @@ def knn_pairs(
     *,
     n_neighbors: int = 10,
     n_pairs: int = 20000,
-    hops: tuple[int, int] = (2, 4),
+    hops: tuple[int, int] = (4, 8),
     seed: int = 0,
     intrinsic_dim: int | None = None,
 ) -> PairDataset:
@@ -253,6 +253,11 @@ def knn_pairs(
     targets j are taken ``hops`` edges away. ``d`` is the graph path length (an
     over-estimate of the geodesic distance) and the midpoint is the sample on
     the path whose arc length is closest to d/2.
+
+    The midpoint error is O(sample spacing) while the bending term divides by
+    d⁴, so short pairs give a noise floor that shrinks the latent; the default
+    4–8 hops keep that floor small (on a uniformly sampled plane, 2–4 hops
+    collapse the embedding, 4–8 hops recover it to ~1% Procrustes error).
 
     Raises
     ------

@@ -1,0 +1,97 @@
+"""The scikit-learn style estimator: fit on a manifold, on pairs, on raw samples; decoder; save/load."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from core_utils import InputError
+from flat_embed.estimator import FlatEmbedding
+from flat_embed.manifolds import make_manifold
+from flat_embed.metrics import procrustes_error
+from flat_embed.pairs import PairSampler
+
+FAST = dict(steps=300, warm_start="none", hidden=(16, 16))
+
+
+@pytest.fixture(scope="module")
+def plane():
+    return make_manifold("plane", ambient_dim=6)
+
+
+@pytest.fixture(scope="module")
+def fitted(plane):
+    return FlatEmbedding(2, **FAST, decoder=True, decoder_steps=300).fit(plane)
+
+
+def test_fit_returns_self_and_transform_gives_latent_rows(fitted, plane):
+    X = plane.embed(plane.sample_params(50, np.random.default_rng(0)))
+    Z = fitted.transform(X)
+    assert Z.shape == (50, 2)
+    assert len(fitted.history_) > 0
+    assert fitted.n_features_in_ == 6
+
+
+def test_constructor_only_stores_parameters():
+    est = FlatEmbedding(3, lam=0.5)
+    assert est.get_params()["lam"] == 0.5
+    assert not hasattr(est, "encoder_")
+    assert clone(est).get_params() == est.get_params()
+
+
+def test_fit_on_user_pairs_learns_the_plane(plane):
+    batch = PairSampler(plane).sample(4000, 0.1, np.random.default_rng(0))
+    est = FlatEmbedding(2, **{**FAST, "steps": 600}).fit(batch)
+    p = plane.sample_params(500, np.random.default_rng(1))
+    assert procrustes_error(est.transform(plane.embed(p)), plane.coordinates(p)) < 0.05
+
+
+def test_fit_on_raw_samples_uses_knn_pairs(plane):
+    X = plane.embed(plane.sample_params(600, np.random.default_rng(0)))
+    est = FlatEmbedding(2, **{**FAST, "steps": 600}, knn_pairs=3000).fit(X)
+    p = plane.sample_params(500, np.random.default_rng(1))
+    # kNN distances are approximate (graph paths): a looser bound than exact pairs
+    assert procrustes_error(est.transform(plane.embed(p)), plane.coordinates(p), scale=True) < 0.1
+
+
+def test_decoder_reconstructs_the_manifold(fitted, plane):
+    X = plane.embed(plane.sample_params(200, np.random.default_rng(2)))
+    rel = np.linalg.norm(fitted.inverse_transform(fitted.transform(X)) - X) / np.linalg.norm(X - X.mean(0))
+    assert rel < 0.2
+
+
+def test_save_and_load_give_the_same_map(fitted, plane, tmp_path):
+    path = fitted.save(tmp_path / "m.pt")
+    twin = FlatEmbedding.load(path)
+    X = plane.embed(plane.sample_params(20, np.random.default_rng(3)))
+    np.testing.assert_array_equal(twin.transform(X), fitted.transform(X))
+    np.testing.assert_array_equal(twin.inverse_transform(twin.transform(X)), fitted.inverse_transform(fitted.transform(X)))
+
+
+def test_inverse_transform_without_decoder_is_an_input_error(plane):
+    est = FlatEmbedding(2, **{**FAST, "steps": 5}).fit(plane)
+    with pytest.raises(InputError, match="needs a decoder"):
+        est.inverse_transform(np.zeros((1, 2)))
+
+
+def test_wrong_feature_count_is_rejected(fitted):
+    with pytest.raises(InputError, match="expects 6"):
+        fitted.transform(np.zeros((2, 5)))
+
+
+def test_latent_dimension_below_intrinsic_is_rejected(plane):
+    with pytest.raises(InputError, match="below the intrinsic dimension"):
+        FlatEmbedding(1, **FAST).fit(plane)
+
+
+def test_cnn_encoder_trains_on_images():
+    m = make_manifold("image-translation")
+    est = FlatEmbedding(2, encoder="cnn", steps=20, warm_start="none", batch_size=32).fit(m)
+    assert est.transform(m.embed(m.sample_params(4, np.random.default_rng(0)))).shape == (4, 2)
+
+
+def test_load_rejects_other_files(tmp_path):
+    from core_utils import save_checkpoint
+
+    save_checkpoint(tmp_path / "x.pt", {"a": 1})
+    with pytest.raises(InputError, match="not a flat-embed model"):
+        FlatEmbedding.load(tmp_path / "x.pt")
