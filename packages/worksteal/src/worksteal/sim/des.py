@@ -119,7 +119,10 @@ def simulate(
         ranks[r].published = (ranks[r].load(), ranks[r].tau)
 
     def claimable() -> bool:
-        return state["inflight"] > 0 or state["queued"] > 0 or state["pending"] > 0
+        # Work can only be stolen from queues, and queues only grow from pending ranges; once
+        # both are empty, steals in flight find nothing (counting them would let idle ranks
+        # keep each other retrying forever).
+        return state["queued"] > 0 or state["pending"] > 0
 
     def try_steal(r: int, now: float, idle: bool) -> None:
         me = ranks[r]
