@@ -10,7 +10,10 @@ def test_parse_speeds_repeats_cyclically():
     assert parse_speeds("1,1,2,4", 6) == [1, 1, 2, 4, 1, 1]
 
 
-@pytest.mark.parametrize(("text", "match"), [("1,0", "> 0"), ("1,-2", "> 0"), ("a,b", "numbers"), ("", "at least"), ("1,nan", "> 0")])
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("1,0", "> 0"), ("1,-2", "> 0"), ("a,b", "numbers"), ("", "at least"), ("1,nan", "> 0")],
+)
 def test_parse_speeds_rejects_bad_factors(text, match):
     with pytest.raises(InputError, match=match):
         parse_speeds(text)

@@ -61,7 +61,13 @@ def test_imbalance_metric_values():
 
 @pytest.mark.parametrize(
     ("taus", "n", "match"),
-    [([], 3, "at least one"), ([1, 0], 3, "> 0"), ([1, -2], 3, "> 0"), ([1, np.inf], 3, "finite"), ([1], -1, ">= 0")],
+    [
+        ([], 3, "at least one"),
+        ([1, 0], 3, "> 0"),
+        ([1, -2], 3, "> 0"),
+        ([1, np.inf], 3, "finite"),
+        ([1], -1, ">= 0"),
+    ],
 )
 def test_bad_input_is_named(taus, n, match):
     with pytest.raises(InputError, match=match):

@@ -71,7 +71,12 @@ def _run(args: argparse.Namespace) -> int:
     out = opts.out
     lines = [
         f"{s['policy']}: makespan {s['makespan']:.3f} s = {s['makespan_over_c_star']:.3f} x C* "
-        f"({s['c_star']:.3f} s)" + (f", {s['makespan_over_c_star_measured']:.3f} x C*(measured)" if s.get("makespan_over_c_star_measured") else "")
+        f"({s['c_star']:.3f} s)"
+        + (
+            f", {s['makespan_over_c_star_measured']:.3f} x C*(measured)"
+            if s.get("makespan_over_c_star_measured")
+            else ""
+        )
         for s in summaries
     ]
     if not opts.quiet or args.json:
@@ -113,7 +118,10 @@ def _simulate(args: argparse.Namespace) -> int:
     summaries = [s.summary() | {"sim_wall_s": w} for s, w in results]
     for s in summaries:
         s.pop("tasks_per_rank")
-    lines = [f"{s['policy']}: makespan {s['makespan']:.2f} = {s['makespan_over_c_star']:.4f} x C*" for s in summaries]
+    lines = [
+        f"{s['policy']}: makespan {s['makespan']:.2f} = {s['makespan_over_c_star']:.4f} x C*"
+        for s in summaries
+    ]
     if not opts.quiet:
         print("\n".join(lines))
     if opts.out is not None:
@@ -204,7 +212,12 @@ def _bench(args: argparse.Namespace) -> int:
     if out is not None:
         mpi4 = [r for r in res["rows"] if r["mode"] == "mpi" and r["n_ranks"] == 4]
         if mpi4:
-            plot_ratios([r["policy"] for r in mpi4], [r["makespan_over_c_star"] for r in mpi4], out / "bench_mpi4.png", title="real MPI, 4 ranks")
+            plot_ratios(
+                [r["policy"] for r in mpi4],
+                [r["makespan_over_c_star"] for r in mpi4],
+                out / "bench_mpi4.png",
+                title="real MPI, 4 ranks",
+            )
         (out / "bench_table.md").parent.mkdir(parents=True, exist_ok=True)
         (out / "bench_table.md").write_text(table + "\n", encoding="utf-8")
         a2 = [r for r in res["rows"] if r["policy"] == "a2ws"]
@@ -217,7 +230,8 @@ def _bench(args: argparse.Namespace) -> int:
             wall_time_s=m.wall_s,
             peak_memory_mb=m.peak_rss_mb,
             packages=PACKAGES,
-            headline="A2WS makespan/C*: " + ", ".join(f"{r['mode']} P={r['n_ranks']}: {r['makespan_over_c_star']:.3f}" for r in a2),
+            headline="A2WS makespan/C*: "
+            + ", ".join(f"{r['mode']} P={r['n_ranks']}: {r['makespan_over_c_star']:.3f}" for r in a2),
         )
     return 0
 
@@ -234,7 +248,9 @@ def _demo(args: argparse.Namespace) -> int:
     parts, metrics = [], {}
     with measure() as m:
         if find_mpiexec() is not None:
-            cfg = MPIConfig(np=4, policies=["static", "random", "ctws", "a2ws", "master"], tasks=200, timeout_s=120)
+            cfg = MPIConfig(
+                np=4, policies=["static", "random", "ctws", "a2ws", "master"], tasks=200, timeout_s=120
+            )
             try:
                 stats, summaries, info = run_mpi(cfg)
             except LaunchError as exc:
@@ -242,14 +258,21 @@ def _demo(args: argparse.Namespace) -> int:
             metrics["mpi"] = {"runs": summaries, **info}
             for st in stats:
                 plot_gantt(st, out / f"gantt_mpi_{st.policy}.png")
-            plot_ratios([s["policy"] for s in summaries], [s["makespan_over_c_star"] for s in summaries], out / "ratios_mpi.png", title="real MPI, 4 ranks, speeds 1,1,2,4")
+            plot_ratios(
+                [s["policy"] for s in summaries],
+                [s["makespan_over_c_star"] for s in summaries],
+                out / "ratios_mpi.png",
+                title="real MPI, 4 ranks, speeds 1,1,2,4",
+            )
             r = {s["policy"]: s["makespan_over_c_star"] for s in summaries}
             parts.append(
                 f"4 MPI ranks: A2WS {r['a2ws']:.3f} x C* (random {r['random']:.3f}, ctws {r['ctws']:.3f}, master {r['master']:.3f}, static {r['static']:.2f})"
             )
         else:
             print("warning: mpiexec not found; the demo runs the simulator only", file=sys.stderr)
-        sim = run_sim(SimConfig(ranks=256, policies=["static", "random", "a2ws"]), seed=opts.seed, trace=False)
+        sim = run_sim(
+            SimConfig(ranks=256, policies=["static", "random", "a2ws"]), seed=opts.seed, trace=False
+        )
         metrics["sim"] = [s.summary() | {"sim_wall_s": w} for s, w in sim]
         for d in metrics["sim"]:
             d.pop("tasks_per_rank")
@@ -275,14 +298,26 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--np", type=int, default=None, help="number of MPI ranks (default 4)")
-    p.add_argument("--policy", default=None, help="a2ws|adaptive|random|ctws|static|master, comma-separated for several")
+    p.add_argument(
+        "--policy", default=None, help="a2ws|adaptive|random|ctws|static|master, comma-separated for several"
+    )
     p.add_argument("--tasks", type=int, default=None, help="number of identical tasks (default 200)")
-    p.add_argument("--speeds", default=None, help="per-rank slowdown factors, repeated cyclically (default 1,1,2,4)")
+    p.add_argument(
+        "--speeds", default=None, help="per-rank slowdown factors, repeated cyclically (default 1,1,2,4)"
+    )
     p.add_argument("--task-ms", type=float, default=None, help="base task time in ms (default 10)")
     p.add_argument("--kind", choices=["sleep", "compute"], default=None, help="task body (default sleep)")
     p.add_argument("--radius", type=int, default=None, help="A2WS information radius R (default 2)")
-    p.add_argument("--slowdown", action="append", default=None, metavar="RANK@S*F", help="rank RANK becomes F times slower after S seconds (repeatable)")
-    p.add_argument("--timeout", type=float, default=None, help="kill the MPI job after this many seconds (default 300)")
+    p.add_argument(
+        "--slowdown",
+        action="append",
+        default=None,
+        metavar="RANK@S*F",
+        help="rank RANK becomes F times slower after S seconds (repeatable)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=None, help="kill the MPI job after this many seconds (default 300)"
+    )
     p.add_argument("--json", action="store_true", help="print the summaries as JSON")
 
 
@@ -302,12 +337,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_run)
 
     p = sub.add_parser("simulate", help="discrete-event simulation of the policies at scale")
-    p.add_argument("--ranks", "--nodes", dest="ranks", type=int, default=None, help="simulated ranks (default 1024)")
+    p.add_argument(
+        "--ranks", "--nodes", dest="ranks", type=int, default=None, help="simulated ranks (default 1024)"
+    )
     p.add_argument("--tasks-per-rank", type=int, default=None, help="tasks per rank (default 100)")
-    p.add_argument("--policy", default=None, help="comma-separated policies (default static,random,ctws,a2ws)")
+    p.add_argument(
+        "--policy", default=None, help="comma-separated policies (default static,random,ctws,a2ws)"
+    )
     p.add_argument("--speeds", default=None, help="slowdown factors, repeated cyclically (default 1,1,2,4)")
     p.add_argument("--radius", type=int, default=None, help="A2WS radius R (default 2)")
-    p.add_argument("--latency", type=float, default=None, help="one-way steal latency in task units (default 1e-3)")
+    p.add_argument(
+        "--latency", type=float, default=None, help="one-way steal latency in task units (default 1e-3)"
+    )
     p.add_argument("--slowdown", action="append", default=None, metavar="RANK@T*F", help="mid-run slowdown")
     add_common_options(p)
     p.set_defaults(func=_simulate)

@@ -29,6 +29,8 @@ class MPIConfig:
     slowdown: list[str] = field(default_factory=list)
     """Mid-run slowdowns ``RANK@SECONDS*FACTOR``."""
     timeout_s: float = 300.0
+    fail_on: int | None = None
+    """Make this task index raise (exercises error reporting)."""
 
     def validate(self) -> None:
         if self.np < 1:
@@ -67,6 +69,7 @@ class MPIConfig:
             "kind": self.kind,
             "radius": self.radius,
             "perturbations": [[p.rank, p.at_s, p.factor] for p in perts],
+            "fail_on": self.fail_on,
         }
 
 
@@ -139,7 +142,6 @@ def benchmark(
     run; steal messages, failed steals and scheduling overhead are per task.
     """
     from core_utils import progress
-
     from worksteal.mpi.launch import find_mpiexec
 
     rows: list[dict[str, Any]] = []

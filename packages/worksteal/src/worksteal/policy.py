@@ -74,9 +74,7 @@ def offload_size(
     return int(min(max(k, 0), n_victim))
 
 
-def ideal_steal_size(
-    known: Mapping[int, tuple[int, float]], victim: int, thief: int
-) -> int:
+def ideal_steal_size(known: Mapping[int, tuple[int, float]], victim: int, thief: int) -> int:
     """Offload size from the ideal distribution over the ranks the thief knows.
 
     With ``N = sum_j n_j`` over ``known`` (thief and victim included) and the ideal shares
@@ -96,9 +94,7 @@ def ideal_steal_size(
     return int(min(max(round(k), 0), n[iv]))
 
 
-def steal_gain(
-    n_victim: float, tau_victim: float, n_thief: float, tau_thief: float, k: int
-) -> float:
+def steal_gain(n_victim: float, tau_victim: float, n_thief: float, tau_thief: float, k: int) -> float:
     """Reduction of the pair's later finish time when ``k`` tasks move (0 if none)."""
     before = max(n_victim * tau_victim, n_thief * tau_thief)
     after = max((n_victim - k) * tau_victim, (n_thief + k) * tau_thief)

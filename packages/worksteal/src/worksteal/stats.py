@@ -89,9 +89,7 @@ class RunStats:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunStats:
-        ranks = [
-            RankStats(**{**r, "trace": [tuple(x) for x in r.get("trace", [])]}) for r in d["ranks"]
-        ]
+        ranks = [RankStats(**{**r, "trace": [tuple(x) for x in r.get("trace", [])]}) for r in d["ranks"]]
         return cls(
             policy=d["policy"],
             n_tasks=int(d["n_tasks"]),

@@ -35,7 +35,9 @@ def find_mpiexec() -> str | None:
 
 
 def _run(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -72,7 +74,9 @@ def launch(config: dict[str, Any], n_ranks: int, timeout_s: float = 300.0) -> di
     with tempfile.TemporaryDirectory(prefix="worksteal-") as tmp:
         cfg_path, out_path = Path(tmp) / "config.json", Path(tmp) / "out.json"
         cfg_path.write_text(json.dumps(config))
-        proc, fell_back = launch_module("worksteal.mpi.worker", [str(cfg_path), str(out_path)], n_ranks, timeout_s)
+        proc, fell_back = launch_module(
+            "worksteal.mpi.worker", [str(cfg_path), str(out_path)], n_ranks, timeout_s
+        )
         payload = json.loads(out_path.read_text()) if out_path.is_file() else None
     if payload and "error" in payload:
         raise LaunchError(payload["error"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_utils import InputError
-from worksteal.emulate import EmulatedWorkload, nominal_taus
+from worksteal.emulate import nominal_taus
 from worksteal.oracle import block_range
 from worksteal.policy import Policy, canonical_policy, make_policy
 from worksteal.queue import owner_take, pack, remaining, thief_take
@@ -305,7 +305,9 @@ class _Loop:
                     self.stats.busy_s += dur
                     self.stats.end_s = end
                     self.stats.trace.append((task, start, end))
-                    self.tau = dur if self.tau == 0 else self.cfg.alpha * dur + (1 - self.cfg.alpha) * self.tau
+                    self.tau = (
+                        dur if self.tau == 0 else self.cfg.alpha * dur + (1 - self.cfg.alpha) * self.tau
+                    )
                     self.my_word = int(self.win.fetch(self.rank, 0)[0])
                     self.publish()
                     _, abort = self.report_done()
@@ -365,9 +367,7 @@ def _run_stealing(
     return RunResult(results=merged, stats=stats)
 
 
-def _make_stats(
-    name: str, n_tasks: int, ranks: list[RankStats], taus: Sequence[float] | None
-) -> RunStats:
+def _make_stats(name: str, n_tasks: int, ranks: list[RankStats], taus: Sequence[float] | None) -> RunStats:
     if taus is None:  # measured means; ranks without tasks get the slowest observed time
         means = [r.busy_s / r.tasks for r in ranks if r.tasks]
         fallback = max(means) if means else 1.0

@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         comm.Barrier()
         t = time.monotonic()
         try:
-            res = run(work, int(cfg["n_tasks"]), policy=policy, config=steal_cfg, seed=int(cfg.get("seed", 0)))
+            res = run(
+                work, int(cfg["n_tasks"]), policy=policy, config=steal_cfg, seed=int(cfg.get("seed", 0))
+            )
         except TaskError as exc:
             if comm.Get_rank() == 0:
                 out_path.write_text(json.dumps({"error": str(exc), "task": exc.task, "rank": exc.rank}))
