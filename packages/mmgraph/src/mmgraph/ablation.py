@@ -87,6 +87,7 @@ def run_ablation(
     seeds: Sequence[int] = (0, 1, 2),
     epochs: int = 100,
     lr: float = 0.01,
+    weight_decay: float = 5e-4,
     quiet: bool = True,
 ) -> list[Row]:
     """Train every variant with every seed on ``task``; one :class:`Row` of test scores per variant."""
@@ -110,7 +111,7 @@ def run_ablation(
                 from mmgraph.training import prepare_task
 
                 prepared = prepare_task(model, sub)
-            row.scores.append(fit(model, sub, epochs=epochs, lr=lr, seed=s, prepared=prepared).metric)
+            row.scores.append(fit(model, sub, epochs=epochs, lr=lr, weight_decay=weight_decay, seed=s, prepared=prepared).metric)
             bar.update(1)
         rows.append(row)
     bar.close()
