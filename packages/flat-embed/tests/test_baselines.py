@@ -12,8 +12,14 @@ def test_flat_embed_interpolates_an_image_manifold_better_than_isomap_and_an_aut
     """16×16 translated-blob images (flat 2-D manifold). Measured (seed 0): flat-embed 1.6e-3,
     Isomap 2.3e-2, plain autoencoder 2.5e-2 mean relative interpolation error."""
     m = ImageTranslation(size=16, span=6.0)
-    rows, lat = compare(m, methods=("flat-embed", "isomap", "autoencoder"), n_samples=600, n_interp=200,
-                        flat_params=dict(steps=600, warm_steps=400, batch_size=128), ae_steps=600)
+    rows, lat = compare(
+        m,
+        methods=("flat-embed", "isomap", "autoencoder"),
+        n_samples=600,
+        n_interp=200,
+        flat_params=dict(steps=600, warm_steps=400, batch_size=128),
+        ae_steps=600,
+    )
     r = {row.method: row for row in rows}
     for row in rows:
         print(f"{row.method}: interp {row.interp_mean:.3g}, Procrustes {row.procrustes_scaled:.3g}")

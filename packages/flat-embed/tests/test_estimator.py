@@ -64,7 +64,9 @@ def test_save_and_load_give_the_same_map(fitted, plane, tmp_path):
     twin = FlatEmbedding.load(path)
     X = plane.embed(plane.sample_params(20, np.random.default_rng(3)))
     np.testing.assert_array_equal(twin.transform(X), fitted.transform(X))
-    np.testing.assert_array_equal(twin.inverse_transform(twin.transform(X)), fitted.inverse_transform(fitted.transform(X)))
+    np.testing.assert_array_equal(
+        twin.inverse_transform(twin.transform(X)), fitted.inverse_transform(fitted.transform(X))
+    )
 
 
 def test_inverse_transform_without_decoder_is_an_input_error(plane):

@@ -10,7 +10,12 @@ from flat_embed.manifolds import Cylinder, FlatTorus, Plane, Sphere, make_manifo
 
 @pytest.mark.parametrize(
     ("manifold", "limit"),
-    [(Sphere(), 1 / 64), (FlatTorus(), 3 / 256), (Cylinder(radius=1.0), 3 / 512), (Cylinder(radius=2.0), 3 / 2048)],
+    [
+        (Sphere(), 1 / 64),
+        (FlatTorus(), 3 / 256),
+        (Cylinder(radius=1.0), 3 / 512),
+        (Cylinder(radius=2.0), 3 / 2048),
+    ],
     ids=["sphere", "clifford-torus", "cylinder-R1", "cylinder-R2"],
 )
 def test_bending_density_converges_to_closed_form_at_eps_0025(manifold, limit):

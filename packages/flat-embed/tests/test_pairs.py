@@ -85,7 +85,9 @@ def test_pairs_farther_than_eps_max_are_rejected():
 
 def test_dataset_sample_respects_eps():
     x, y, m, d = _good()
-    ds = PairDataset.from_arrays(np.r_[x, x], np.r_[y, x + 1], np.r_[m, x + 0.5], np.r_[d, np.full(5, 3**0.5)])
+    ds = PairDataset.from_arrays(
+        np.r_[x, x], np.r_[y, x + 1], np.r_[m, x + 0.5], np.r_[d, np.full(5, 3**0.5)]
+    )
     b = ds.sample(50, 0.5, np.random.default_rng(0))
     assert np.all(b.d <= 0.5)
 

@@ -20,7 +20,12 @@ import torch
 from core_utils import InputError
 from flat_embed.encoders import MLPDecoder, MLPEncoder
 from flat_embed.manifolds import ParametricManifold
-from flat_embed.metrics import interpolation_error_latent, interpolation_set, procrustes_error, trustworthiness
+from flat_embed.metrics import (
+    interpolation_error_latent,
+    interpolation_set,
+    procrustes_error,
+    trustworthiness,
+)
 
 __all__ = ["BASELINES", "CompareRow", "PlainAutoencoder", "compare"]
 
@@ -33,8 +38,16 @@ class PlainAutoencoder:
     Same encoder architecture as flat-embed, plus a mirrored decoder.
     """
 
-    def __init__(self, n_components: int = 2, *, hidden: Sequence[int] = (64, 64), steps: int = 3000,
-                 batch_size: int = 256, lr: float = 3e-3, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        hidden: Sequence[int] = (64, 64),
+        steps: int = 3000,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        random_state: int = 0,
+    ) -> None:
         self.n_components = n_components
         self.hidden = tuple(hidden)
         self.steps = steps
@@ -117,8 +130,10 @@ def compare(
     if unknown:
         raise InputError(f"unknown methods {sorted(unknown)}; choose from flat-embed, {', '.join(BASELINES)}")
     if not manifold.is_flat:
-        raise InputError(f"compare needs an intrinsically flat manifold with known coordinates, got {manifold.name}")
-    l = n_components or manifold.intrinsic_dim
+        raise InputError(
+            f"compare needs an intrinsically flat manifold with known coordinates, got {manifold.name}"
+        )
+    n_lat = n_components or manifold.intrinsic_dim
     rng = np.random.default_rng(seed)
     params = manifold.sample_params(n_samples, rng)
     X = manifold.embed(params)
@@ -130,14 +145,16 @@ def compare(
     for m in methods:
         t0 = time.perf_counter()
         if m == "flat-embed":
-            est = FlatEmbedding(l, n_neighbors=n_neighbors, random_state=seed, **(flat_params or {})).fit(manifold)
+            est = FlatEmbedding(n_lat, n_neighbors=n_neighbors, random_state=seed, **(flat_params or {})).fit(
+                manifold
+            )
             Z, ZE = est.transform(X), est.transform(E)
         elif m == "autoencoder":
-            ae = PlainAutoencoder(l, steps=ae_steps, random_state=seed).fit(X)
+            ae = PlainAutoencoder(n_lat, steps=ae_steps, random_state=seed).fit(X)
             Z, ZE = ae.transform(X), ae.transform(E)
         else:
             cls = {"isomap": Isomap, "lle": LocallyLinearEmbedding, "spectral": SpectralEmbedding}[m]
-            kw: dict[str, Any] = {"n_components": l, "n_neighbors": n_neighbors}
+            kw: dict[str, Any] = {"n_components": n_lat, "n_neighbors": n_neighbors}
             if m != "isomap":
                 kw["random_state"] = seed
             if m == "lle":
@@ -147,11 +164,17 @@ def compare(
         fit_s = time.perf_counter() - t0
         zx, zy, zts = iset.split(ZE)
         ie = interpolation_error_latent(zx, zy, zts, iset.ts)
-        rows.append(CompareRow(
-            method=m, fit_time_s=fit_s, procrustes=procrustes_error(Z, U),
-            procrustes_scaled=procrustes_error(Z, U, scale=True),
-            trustworthiness=trustworthiness(X, Z, n_neighbors=n_neighbors),
-            interp_mean=ie["mean"], interp_p95=ie["p95"], interp=ie,
-        ))
+        rows.append(
+            CompareRow(
+                method=m,
+                fit_time_s=fit_s,
+                procrustes=procrustes_error(Z, U),
+                procrustes_scaled=procrustes_error(Z, U, scale=True),
+                trustworthiness=trustworthiness(X, Z, n_neighbors=n_neighbors),
+                interp_mean=ie["mean"],
+                interp_p95=ie["p95"],
+                interp=ie,
+            )
+        )
         latents[m] = (Z, ZE)
     return rows, latents

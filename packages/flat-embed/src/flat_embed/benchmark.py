@@ -78,7 +78,9 @@ def bench_threads(steps: int = 200, batch_size: int = 256) -> dict[str, Any]:
     return out
 
 
-def bench_time_to_target(target: float = 2e-2, max_steps: int = 3000, n_samples: int = 1500) -> dict[str, Any]:
+def bench_time_to_target(
+    target: float = 2e-2, max_steps: int = 3000, n_samples: int = 1500
+) -> dict[str, Any]:
     """Wall time until flat-embed (Isomap warm start) reaches ``target`` Procrustes error, vs Isomap's fit.
 
     Training runs in chunks of 250 steps (each chunk a resumed run from a

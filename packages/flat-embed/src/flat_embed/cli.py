@@ -118,7 +118,9 @@ def _source(cfg: RunConfig, seed: int):
             missing = [k for k in ("x", "y", "mid", "d") if k not in f.files]
             if missing:
                 raise InputError(f"pairs file {p} lacks arrays {missing} (needs x, y, mid, d)")
-            return PairDataset.from_arrays(f["x"], f["y"], f["mid"], f["d"], eps_max=cfg.eps_max or None), None
+            return PairDataset.from_arrays(
+                f["x"], f["y"], f["mid"], f["d"], eps_max=cfg.eps_max or None
+            ), None
     if cfg.samples:
         return knn_pairs(_load_samples(cfg.samples), n_neighbors=cfg.n_neighbors, seed=seed), None
     m = _manifold(cfg, seed)
@@ -129,10 +131,24 @@ def _estimator(cfg: RunConfig, seed: int, device: str):
     from flat_embed.estimator import FlatEmbedding
 
     return FlatEmbedding(
-        cfg.latent, encoder=cfg.encoder, hidden=tuple(cfg.hidden), activation=cfg.activation, lam=cfg.lam,
-        w=cfg.w, steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr, eps_start=cfg.eps_start or None,
-        eps_end=cfg.eps_end or None, warm_start=cfg.warm_start, warm_steps=cfg.warm_steps,
-        n_neighbors=cfg.n_neighbors, dtype=cfg.dtype, decoder=cfg.decoder, random_state=seed, device=device,
+        cfg.latent,
+        encoder=cfg.encoder,
+        hidden=tuple(cfg.hidden),
+        activation=cfg.activation,
+        lam=cfg.lam,
+        w=cfg.w,
+        steps=cfg.steps,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        eps_start=cfg.eps_start or None,
+        eps_end=cfg.eps_end or None,
+        warm_start=cfg.warm_start,
+        warm_steps=cfg.warm_steps,
+        n_neighbors=cfg.n_neighbors,
+        dtype=cfg.dtype,
+        decoder=cfg.decoder,
+        random_state=seed,
+        device=device,
     )
 
 
@@ -174,8 +190,18 @@ def _out(opts, default: str) -> Path:
 def _train(args: argparse.Namespace) -> int:
     from flat_embed.plots import plot_training
 
-    opts, cfg = _resolve(args, RunConfig, {"manifold": args.manifold, "pairs": args.pairs, "samples": args.samples,
-                                           "latent": args.latent, "lam": args.lam, "steps": args.steps})
+    opts, cfg = _resolve(
+        args,
+        RunConfig,
+        {
+            "manifold": args.manifold,
+            "pairs": args.pairs,
+            "samples": args.samples,
+            "latent": args.latent,
+            "lam": args.lam,
+            "steps": args.steps,
+        },
+    )
     device = resolve_device(opts.device)
     out = _out(opts, "flat-embed-train")
     source, manifold = _source(cfg, opts.seed)
@@ -190,9 +216,18 @@ def _train(args: argparse.Namespace) -> int:
     head = f"trained {cfg.steps} steps: loss {est.history_[-1]['total']:.3g}"
     if "procrustes" in metrics:
         head += f", Procrustes {metrics['procrustes']:.3g}"
-    write_result(out, command=["flat-embed", *sys.argv[1:]], config=cfg, seed=opts.seed, metrics=metrics,
-                 wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb, packages=["flat-embed", "scikit-learn"],
-                 headline=head, extra={"model": str(model)})
+    write_result(
+        out,
+        command=["flat-embed", *sys.argv[1:]],
+        config=cfg,
+        seed=opts.seed,
+        metrics=metrics,
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=["flat-embed", "scikit-learn"],
+        headline=head,
+        extra={"model": str(model)},
+    )
     print(json.dumps({"model": str(model), "final": est.history_[-1]}))
     return 0
 
@@ -204,14 +239,25 @@ def _eval(args: argparse.Namespace) -> int:
     est = FlatEmbedding.load(args.model)
     manifold = _manifold(cfg, opts.seed)
     if manifold.ambient_dim != est.n_features_in_:
-        raise InputError(f"model expects {est.n_features_in_} input features, manifold {cfg.manifold} with "
-                         f"ambient_dim={cfg.ambient_dim} gives {manifold.ambient_dim}")
+        raise InputError(
+            f"model expects {est.n_features_in_} input features, manifold {cfg.manifold} with "
+            f"ambient_dim={cfg.ambient_dim} gives {manifold.ambient_dim}"
+        )
     with measure() as m:
         metrics = _manifold_metrics(est, manifold, cfg.n_eval, opts.seed)
     out = _out(opts, "flat-embed-eval")
     head = f"{cfg.manifold}: interpolation error {metrics['interpolation']['mean']:.3g}"
-    write_result(out, command=["flat-embed", *sys.argv[1:]], config=cfg, seed=opts.seed, metrics=metrics,
-                 wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb, packages=["flat-embed"], headline=head)
+    write_result(
+        out,
+        command=["flat-embed", *sys.argv[1:]],
+        config=cfg,
+        seed=opts.seed,
+        metrics=metrics,
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=["flat-embed"],
+        headline=head,
+    )
     print(json.dumps(metrics, default=float))
     return 0
 
@@ -230,31 +276,60 @@ def _gamma(args: argparse.Namespace) -> int:
     from flat_embed.manifolds import make_manifold
     from flat_embed.plots import plot_gamma
 
-    opts, cfg = _resolve(args, GammaConfig, {"manifold": args.manifold, "eps": _parse_list(args.eps, float),
-                                             "n_pairs": _parse_list(args.n_pairs, int)})
+    opts, cfg = _resolve(
+        args,
+        GammaConfig,
+        {
+            "manifold": args.manifold,
+            "eps": _parse_list(args.eps, float),
+            "n_pairs": _parse_list(args.n_pairs, int),
+        },
+    )
     manifold = make_manifold(cfg.manifold)
     with measure() as m:
         limit = analytic_limit(manifold, scale=cfg.scale, lam=cfg.lam, w=cfg.w)
-        rows = mc_convergence(manifold, cfg.eps, cfg.n_pairs, scale=cfg.scale, lam=cfg.lam, w=cfg.w,
-                              stratified=cfg.stratified, seed=opts.seed)
+        rows = mc_convergence(
+            manifold,
+            cfg.eps,
+            cfg.n_pairs,
+            scale=cfg.scale,
+            lam=cfg.lam,
+            w=cfg.w,
+            stratified=cfg.stratified,
+            seed=opts.seed,
+        )
     out = _out(opts, "flat-embed-gamma")
     plot_gamma(rows, out / "gamma.png", title=cfg.manifold)
     best = min(rows, key=lambda r: (r.eps, -r.n_pairs))
-    head = (f"{cfg.manifold}: MC loss {best.mc_total:.6g} at eps={best.eps:g}, K={best.n_pairs} vs Γ-limit "
-            f"{limit['total']:.6g} (rel. err {best.rel_error:.2e})")
-    write_result(out, command=["flat-embed", *sys.argv[1:]], config=cfg, seed=opts.seed,
-                 metrics={"limit": limit, "rows": [asdict(r) for r in rows]}, wall_time_s=m.wall_s,
-                 peak_memory_mb=m.peak_rss_mb, packages=["flat-embed"], headline=head)
+    head = (
+        f"{cfg.manifold}: MC loss {best.mc_total:.6g} at eps={best.eps:g}, K={best.n_pairs} vs Γ-limit "
+        f"{limit['total']:.6g} (rel. err {best.rel_error:.2e})"
+    )
+    write_result(
+        out,
+        command=["flat-embed", *sys.argv[1:]],
+        config=cfg,
+        seed=opts.seed,
+        metrics={"limit": limit, "rows": [asdict(r) for r in rows]},
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=["flat-embed"],
+        headline=head,
+    )
     print(head)
     return 0
 
 
 def _compare_rows_md(rows) -> str:
-    lines = ["| method | fit s | Procrustes (rigid) | Procrustes (scaled) | trustworthiness | interp. mean | interp. p95 |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| method | fit s | Procrustes (rigid) | Procrustes (scaled) | trustworthiness | interp. mean | interp. p95 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r.method} | {r.fit_time_s:.1f} | {r.procrustes:.3g} | {r.procrustes_scaled:.3g} | "
-                     f"{r.trustworthiness:.4f} | {r.interp_mean:.3g} | {r.interp_p95:.3g} |")
+        lines.append(
+            f"| {r.method} | {r.fit_time_s:.1f} | {r.procrustes:.3g} | {r.procrustes_scaled:.3g} | "
+            f"{r.trustworthiness:.4f} | {r.interp_mean:.3g} | {r.interp_p95:.3g} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -264,11 +339,28 @@ def _run_compare(cfg: RunConfig, opts, out: Path, methods: Sequence[str], n_samp
     from flat_embed.plots import plot_interpolation, plot_latents
 
     manifold = _manifold(cfg, opts.seed)
-    flat = {"steps": cfg.steps, "warm_start": cfg.warm_start, "warm_steps": cfg.warm_steps, "lam": cfg.lam,
-            "w": cfg.w, "hidden": tuple(cfg.hidden), "encoder": cfg.encoder, "batch_size": cfg.batch_size,
-            "lr": cfg.lr, "eps_start": cfg.eps_start or None, "eps_end": cfg.eps_end or None}
-    rows, lat = compare(manifold, methods=methods, n_samples=n_samples, n_neighbors=cfg.n_neighbors,
-                        flat_params=flat, ae_steps=cfg.ae_steps, seed=opts.seed)
+    flat = {
+        "steps": cfg.steps,
+        "warm_start": cfg.warm_start,
+        "warm_steps": cfg.warm_steps,
+        "lam": cfg.lam,
+        "w": cfg.w,
+        "hidden": tuple(cfg.hidden),
+        "encoder": cfg.encoder,
+        "batch_size": cfg.batch_size,
+        "lr": cfg.lr,
+        "eps_start": cfg.eps_start or None,
+        "eps_end": cfg.eps_end or None,
+    }
+    rows, lat = compare(
+        manifold,
+        methods=methods,
+        n_samples=n_samples,
+        n_neighbors=cfg.n_neighbors,
+        flat_params=flat,
+        ae_steps=cfg.ae_steps,
+        seed=opts.seed,
+    )
     U = manifold.coordinates(lat["params"])
     plot_latents(lat, U, manifold.color(lat["params"]), out / "latents.png")
     plot_interpolation(lat, U, out / "interpolation.png")
@@ -285,11 +377,21 @@ def _compare(args: argparse.Namespace) -> int:
         rows = _run_compare(cfg, opts, out, ["flat-embed", *cfg.baselines], args.n_samples)
     best = min(rows, key=lambda r: r.interp_mean)
     fe = next(r for r in rows if r.method == "flat-embed")
-    head = (f"{cfg.manifold}: interpolation error flat-embed {fe.interp_mean:.3g}; best overall {best.method} "
-            f"{best.interp_mean:.3g}")
-    write_result(out, command=["flat-embed", *sys.argv[1:]], config=cfg, seed=opts.seed,
-                 metrics={"rows": [asdict(r) for r in rows]}, wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb,
-                 packages=["flat-embed", "scikit-learn"], headline=head)
+    head = (
+        f"{cfg.manifold}: interpolation error flat-embed {fe.interp_mean:.3g}; best overall {best.method} "
+        f"{best.interp_mean:.3g}"
+    )
+    write_result(
+        out,
+        command=["flat-embed", *sys.argv[1:]],
+        config=cfg,
+        seed=opts.seed,
+        metrics={"rows": [asdict(r) for r in rows]},
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=["flat-embed", "scikit-learn"],
+        headline=head,
+    )
     print(_compare_rows_md(rows))
     return 0
 
@@ -306,11 +408,21 @@ def _demo(args: argparse.Namespace) -> int:
         rows = _run_compare(cfg, opts, out, ["flat-embed", "isomap", "autoencoder"], cfg.n_samples)
     fe = next(r for r in rows if r.method == "flat-embed")
     iso = next(r for r in rows if r.method == "isomap")
-    head = (f"{cfg.manifold} in R^{cfg.ambient_dim}: flat-embed Procrustes {fe.procrustes:.2g}, latent interpolation "
-            f"error {fe.interp_mean:.2g} (Isomap {iso.interp_mean:.2g})")
-    write_result(out, command=["flat-embed", *sys.argv[1:]], config=cfg, seed=opts.seed,
-                 metrics={"rows": [asdict(r) for r in rows]}, wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb,
-                 packages=["flat-embed", "scikit-learn"], headline=head)
+    head = (
+        f"{cfg.manifold} in R^{cfg.ambient_dim}: flat-embed Procrustes {fe.procrustes:.2g}, latent interpolation "
+        f"error {fe.interp_mean:.2g} (Isomap {iso.interp_mean:.2g})"
+    )
+    write_result(
+        out,
+        command=["flat-embed", *sys.argv[1:]],
+        config=cfg,
+        seed=opts.seed,
+        metrics={"rows": [asdict(r) for r in rows]},
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=["flat-embed", "scikit-learn"],
+        headline=head,
+    )
     if not opts.quiet:
         print(head)
     return 0
@@ -331,10 +443,20 @@ def _bench(args: argparse.Namespace) -> int:
             metrics["time_to_target"] = bench_time_to_target()
             metrics["memory"] = bench_memory()
     ls = metrics["loss_scaling"]
-    head = (f"loss evaluation: {ls['pairs_per_s'][-1]:.3g} pairs/s at 1e5 pairs; time x{ls['time_ratio_largest_vs_smallest']:.3g} "
-            f"for pairs x{ls['pairs_ratio_largest_vs_smallest']:.0f} (log-log slope {ls['loglog_slope']:.2f})")
-    write_result(out, command=["flat-embed", *sys.argv[1:]], seed=opts.seed, metrics=metrics, wall_time_s=m.wall_s,
-                 peak_memory_mb=m.peak_rss_mb, packages=["flat-embed", "scikit-learn"], headline=head)
+    head = (
+        f"loss evaluation: {ls['pairs_per_s'][-1]:.3g} pairs/s at 1e5 pairs; time x{ls['time_ratio_largest_vs_smallest']:.3g} "
+        f"for pairs x{ls['pairs_ratio_largest_vs_smallest']:.0f} (log-log slope {ls['loglog_slope']:.2f})"
+    )
+    write_result(
+        out,
+        command=["flat-embed", *sys.argv[1:]],
+        seed=opts.seed,
+        metrics=metrics,
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=["flat-embed", "scikit-learn"],
+        headline=head,
+    )
     print(head)
     return 0
 
@@ -374,7 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(p)
     p.set_defaults(func=_gamma)
 
-    p = sub.add_parser("compare", help="flat-embed vs Isomap, LLE, spectral embedding and a plain autoencoder")
+    p = sub.add_parser(
+        "compare", help="flat-embed vs Isomap, LLE, spectral embedding and a plain autoencoder"
+    )
     p.add_argument("--manifold", default=None)
     p.add_argument("--baselines", default=None, help="comma-separated: isomap,lle,spectral,autoencoder")
     p.add_argument("--steps", type=int, default=None)

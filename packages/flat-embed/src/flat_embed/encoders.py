@@ -56,8 +56,13 @@ class MLPEncoder(nn.Module):
         super().__init__()
         if in_dim < 1 or out_dim < 1 or any(h < 1 for h in hidden):
             raise InputError(f"MLPEncoder: dimensions must be >= 1, got {in_dim}, {list(hidden)}, {out_dim}")
-        self.config = {"kind": "mlp", "in_dim": in_dim, "out_dim": out_dim, "hidden": list(hidden),
-                       "activation": activation}
+        self.config = {
+            "kind": "mlp",
+            "in_dim": in_dim,
+            "out_dim": out_dim,
+            "hidden": list(hidden),
+            "activation": activation,
+        }
         self.norm = _Standardize(in_dim)
         layers: list[nn.Module] = []
         prev = in_dim
@@ -78,14 +83,26 @@ class ConvEncoder(nn.Module):
     linear layer and the latent head.
     """
 
-    def __init__(self, in_dim: int, out_dim: int, channels: Sequence[int] = (16, 32, 32), hidden: int = 64,
-                 activation: str = "elu"):
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        channels: Sequence[int] = (16, 32, 32),
+        hidden: int = 64,
+        activation: str = "elu",
+    ):
         super().__init__()
         size = math.isqrt(in_dim)
         if size * size != in_dim or size % 8:
             raise InputError(f"ConvEncoder needs square images with side divisible by 8, got {in_dim} pixels")
-        self.config = {"kind": "cnn", "in_dim": in_dim, "out_dim": out_dim, "channels": list(channels),
-                       "hidden": hidden, "activation": activation}
+        self.config = {
+            "kind": "cnn",
+            "in_dim": in_dim,
+            "out_dim": out_dim,
+            "channels": list(channels),
+            "hidden": hidden,
+            "activation": activation,
+        }
         self.size = size
         self.norm = _Standardize(in_dim)
         layers: list[nn.Module] = []
@@ -95,8 +112,9 @@ class ConvEncoder(nn.Module):
             prev = c
         self.conv = nn.Sequential(*layers)
         side = size // 2 ** len(channels)
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(prev * side * side, hidden), _act(activation),
-                                  nn.Linear(hidden, out_dim))
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(prev * side * side, hidden), _act(activation), nn.Linear(hidden, out_dim)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.norm(x).reshape(-1, 1, self.size, self.size)
@@ -108,8 +126,13 @@ class MLPDecoder(nn.Module):
 
     def __init__(self, in_dim: int, out_dim: int, hidden: Sequence[int] = (64, 64), activation: str = "elu"):
         super().__init__()
-        self.config = {"kind": "mlp-decoder", "in_dim": in_dim, "out_dim": out_dim, "hidden": list(hidden),
-                       "activation": activation}
+        self.config = {
+            "kind": "mlp-decoder",
+            "in_dim": in_dim,
+            "out_dim": out_dim,
+            "hidden": list(hidden),
+            "activation": activation,
+        }
         layers: list[nn.Module] = []
         prev = in_dim
         for h in hidden:

@@ -107,9 +107,17 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
 
     def _config(self) -> TrainConfig:
         return TrainConfig(
-            steps=self.steps, batch_size=self.batch_size, lr=self.lr, lam=self.lam, w=self.w,
-            eps_start=self.eps_start, eps_end=self.eps_end, warm_start=self.warm_start,  # type: ignore[arg-type]
-            warm_steps=self.warm_steps, n_neighbors=self.n_neighbors, dtype=self.dtype,  # type: ignore[arg-type]
+            steps=self.steps,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            lam=self.lam,
+            w=self.w,
+            eps_start=self.eps_start,
+            eps_end=self.eps_end,
+            warm_start=self.warm_start,  # type: ignore[arg-type]
+            warm_steps=self.warm_steps,
+            n_neighbors=self.n_neighbors,
+            dtype=self.dtype,  # type: ignore[arg-type]
         )
 
     def _source(self, X: Any) -> Any:
@@ -120,8 +128,13 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         if isinstance(X, PairBatch):
             return PairDataset(X, eps_max=float(X.d.max()))
         X = check_array(X, dtype=np.float64, ensure_min_samples=self.n_neighbors + 1)
-        return knn_pairs(X, n_neighbors=self.n_neighbors, n_pairs=self.knn_pairs, seed=self.random_state,
-                         intrinsic_dim=None)
+        return knn_pairs(
+            X,
+            n_neighbors=self.n_neighbors,
+            n_pairs=self.knn_pairs,
+            seed=self.random_state,
+            intrinsic_dim=None,
+        )
 
     def fit(self, X: Any, y: Any = None, *, checkpoint: str | Path | None = None, quiet: bool = True):
         """Train the encoder.
@@ -147,8 +160,9 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         else:
             enc = ConvEncoder(n_in, self.n_components, activation=self.activation)
         torch.manual_seed(self.random_state)
-        self.result_: TrainResult = fit_encoder(enc, source, cfg, seed=self.random_state, device=self.device,
-                                                checkpoint=checkpoint, quiet=quiet)
+        self.result_: TrainResult = fit_encoder(
+            enc, source, cfg, seed=self.random_state, device=self.device, checkpoint=checkpoint, quiet=quiet
+        )
         self.encoder_ = enc
         self.history_ = self.result_.history
         self.n_features_in_ = n_in
@@ -162,7 +176,9 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         return torch.float64 if self.dtype == "float64" else torch.float32
 
     def _fit_decoder(self, pts: np.ndarray) -> torch.nn.Module:
-        dec = MLPDecoder(self.n_components, pts.shape[1], self.hidden, self.activation).to(self.device, self._dt())
+        dec = MLPDecoder(self.n_components, pts.shape[1], self.hidden, self.activation).to(
+            self.device, self._dt()
+        )
         Z = torch.as_tensor(self.transform(pts), dtype=self._dt(), device=self.device)
         Xt = torch.as_tensor(pts, dtype=self._dt(), device=self.device)
         opt = torch.optim.Adam(dec.parameters(), lr=self.lr)

@@ -58,10 +58,14 @@ def analytic_bending_density(manifold: ParametricManifold) -> float:
         t = SwissRoll.t_of_s(s)
         kappa2 = ((2 + t * t) / (1 + t * t) ** 1.5) ** 2
         return float(np.trapezoid(kappa2, s) / (s[-1] - s[0]) * (3 / 8) / 64)
-    raise InputError(f"no closed-form Γ-limit for {manifold.name}; use sphere, torus, cylinder, plane or swiss-roll")
+    raise InputError(
+        f"no closed-form Γ-limit for {manifold.name}; use sphere, torus, cylinder, plane or swiss-roll"
+    )
 
 
-def analytic_limit(manifold: ParametricManifold, *, scale: float = 1.0, lam: float = 1.0, w: str = "sq2") -> dict:
+def analytic_limit(
+    manifold: ParametricManifold, *, scale: float = 1.0, lam: float = 1.0, w: str = "sq2"
+) -> dict:
     """Γ-limit of the loss for φ = scale · inclusion: W(scale) + λ scale² ⨍|II|²/64."""
     b = scale**2 * analytic_bending_density(manifold)
     dist = float(get_w(w)(np.float64(scale)))
@@ -151,6 +155,16 @@ def mc_convergence(
         for e in eps_list:
             r = mc_loss(manifold, e, int(k), scale=scale, lam=lam, w=w, stratified=stratified, seed=seed)
             denom = abs(limit["total"]) or 1.0
-            rows.append(GammaRow(e, int(k), r["bending"], r["distortion"], r["total"], r["total_stderr"],
-                                 limit["total"], abs(r["total"] - limit["total"]) / denom))
+            rows.append(
+                GammaRow(
+                    e,
+                    int(k),
+                    r["bending"],
+                    r["distortion"],
+                    r["total"],
+                    r["total_stderr"],
+                    limit["total"],
+                    abs(r["total"] - limit["total"]) / denom,
+                )
+            )
     return rows

@@ -89,8 +89,12 @@ class LossParts:
 
     def item(self) -> dict[str, float]:
         """Python floats of the three parts."""
-        return {k: float(getattr(self, k).detach()) if hasattr(getattr(self, k), "detach") else float(getattr(self, k))
-                for k in ("total", "distortion", "bending")}
+        return {
+            k: float(getattr(self, k).detach())
+            if hasattr(getattr(self, k), "detach")
+            else float(getattr(self, k))
+            for k in ("total", "distortion", "bending")
+        }
 
 
 class FlatEmbedLoss:

@@ -151,7 +151,9 @@ class ParametricManifold(ABC):
         isometric coordinates.
         """
         n = len(p)
-        return np.broadcast_to(np.eye(self.intrinsic_dim, self.param_dim), (n, self.intrinsic_dim, self.param_dim))
+        return np.broadcast_to(
+            np.eye(self.intrinsic_dim, self.param_dim), (n, self.intrinsic_dim, self.param_dim)
+        )
 
     @property
     def ambient_dim(self) -> int:
@@ -257,7 +259,9 @@ class SwissRoll(_EuclideanParams):
 
     def __init__(self, t_min: float = 1.5 * np.pi, t_max: float = 4.5 * np.pi, height: float = 21.0, **kw):
         if not 0 < t_min < t_max or height <= 0:
-            raise InputError(f"swiss-roll: need 0 < t_min < t_max and height > 0, got {t_min}, {t_max}, {height}")
+            raise InputError(
+                f"swiss-roll: need 0 < t_min < t_max and height > 0, got {t_min}, {t_max}, {height}"
+            )
         self.lo = np.array([_swiss_arclength(np.float64(t_min)), 0.0])
         self.hi = np.array([_swiss_arclength(np.float64(t_max)), height])
         super().__init__(**kw)
@@ -472,8 +476,14 @@ class ImageTranslation(_EuclideanParams):
     is flat and isometric to a square of side ``span`` (spec section 4).
     """
 
-    def __init__(self, size: int = 32, span: float = 12.0, sigma: tuple[float, float] = (2.5, 1.5),
-                 angle: float = 0.5, **kw: object) -> None:
+    def __init__(
+        self,
+        size: int = 32,
+        span: float = 12.0,
+        sigma: tuple[float, float] = (2.5, 1.5),
+        angle: float = 0.5,
+        **kw: object,
+    ) -> None:
         if size < 8 or span <= 0 or span > size:
             raise InputError(f"image-translation: need size >= 8 and 0 < span <= size, got {size}, {span}")
         self.size = int(size)
@@ -567,14 +577,17 @@ class TextureCrops(_EuclideanParams):
     to decode the JPEG.
     """
 
-    def __init__(self, size: int = 32, span: float = 24.0, blur: float = 1.5, image: str = "china.jpg",
-                 **kw: object) -> None:
+    def __init__(
+        self, size: int = 32, span: float = 24.0, blur: float = 1.5, image: str = "china.jpg", **kw: object
+    ) -> None:
         try:
             from sklearn.datasets import load_sample_image
 
             photo = load_sample_image(image)
         except ImportError as exc:  # sklearn needs Pillow to decode the JPEG
-            raise InputError(f"texture-crops needs Pillow to decode {image}: pip install pillow ({exc})") from None
+            raise InputError(
+                f"texture-crops needs Pillow to decode {image}: pip install pillow ({exc})"
+            ) from None
         from scipy.ndimage import gaussian_filter
 
         grey = photo.astype(np.float64).mean(axis=2) / 255.0

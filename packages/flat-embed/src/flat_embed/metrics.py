@@ -44,7 +44,9 @@ def procrustes_error(Z: np.ndarray, U: np.ndarray, *, scale: bool = False) -> fl
     Z = np.asarray(Z, dtype=np.float64)
     U = np.asarray(U, dtype=np.float64)
     if Z.ndim != 2 or U.ndim != 2 or len(Z) != len(U):
-        raise InputError(f"procrustes_error: Z and U must be (n, .) arrays with equal n, got {Z.shape}, {U.shape}")
+        raise InputError(
+            f"procrustes_error: Z and U must be (n, .) arrays with equal n, got {Z.shape}, {U.shape}"
+        )
     if Z.shape[1] < U.shape[1]:
         Z = np.pad(Z, ((0, 0), (0, U.shape[1] - Z.shape[1])))
     Zc = Z - Z.mean(0)
@@ -130,12 +132,22 @@ def interpolation_set(
         raise InputError(f"separation {(lo, hi)} is too large for the domain of {manifold.name}")
     d = manifold.distance(p, q)
     pts = [manifold.geodesic(p, q, t) for t in ts]
-    return InterpolationSet(manifold.embed(p), manifold.embed(q), [manifold.embed(g) for g in pts],
-                            tuple(float(t) for t in ts), d, (p, q, *pts))
+    return InterpolationSet(
+        manifold.embed(p),
+        manifold.embed(q),
+        [manifold.embed(g) for g in pts],
+        tuple(float(t) for t in ts),
+        d,
+        (p, q, *pts),
+    )
 
 
 def interpolation_error_latent(
-    zx: np.ndarray, zy: np.ndarray, zts: Sequence[np.ndarray], ts: Sequence[float], d: np.ndarray | None = None
+    zx: np.ndarray,
+    zy: np.ndarray,
+    zts: Sequence[np.ndarray],
+    ts: Sequence[float],
+    d: np.ndarray | None = None,
 ) -> dict[str, float]:
     """‖φ(γ(t)) − ((1−t)φ(x) + tφ(y))‖ / ‖φ(x) − φ(y)‖ (or / d when ``d`` is given)."""
     denom = np.linalg.norm(zx - zy, axis=1) if d is None else d
@@ -173,8 +185,9 @@ def interpolation_error(
     if relative_to not in ("latent", "distance"):
         raise InputError(f"relative_to must be 'latent' or 'distance', got {relative_to!r}")
     s = interpolation_set(manifold, n=n, separation=separation, ts=ts, seed=seed)
-    return interpolation_error_latent(phi(s.x), phi(s.y), [phi(x) for x in s.xt], s.ts,
-                                      s.d if relative_to == "distance" else None)
+    return interpolation_error_latent(
+        phi(s.x), phi(s.y), [phi(x) for x in s.xt], s.ts, s.d if relative_to == "distance" else None
+    )
 
 
 def trustworthiness(X: np.ndarray, Z: np.ndarray, n_neighbors: int = 10) -> float:

@@ -118,8 +118,14 @@ class PairSampler:
         reduction that keeps every direction equally likely.
     """
 
-    def __init__(self, manifold: ParametricManifold, strategy: Strategy = "sphere", *, stratified: bool = False,
-                 inside: bool = True):
+    def __init__(
+        self,
+        manifold: ParametricManifold,
+        strategy: Strategy = "sphere",
+        *,
+        stratified: bool = False,
+        inside: bool = True,
+    ):
         if strategy not in ("sphere", "ball"):
             raise InputError(f"strategy must be 'sphere' or 'ball', got {strategy!r}")
         self.manifold = manifold
@@ -320,5 +326,6 @@ def knn_pairs(
         raise InputError("no kNN pairs found: too few samples for the requested hops")
     xi, yi, mi = map(np.asarray, (xi, yi, mi))
     batch = validate_pairs(X[xi], X[yi], X[mi], np.asarray(dd))
-    return PairDataset(batch, intrinsic_dim=intrinsic_dim, sample_points=X, approximate=True,
-                       eps_max=float(batch.d.max()))
+    return PairDataset(
+        batch, intrinsic_dim=intrinsic_dim, sample_points=X, approximate=True, eps_max=float(batch.d.max())
+    )

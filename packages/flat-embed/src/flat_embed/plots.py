@@ -24,7 +24,9 @@ def _align(Z: np.ndarray, U: np.ndarray) -> tuple[np.ndarray, Any]:
     return c * (Z - mz) @ R + mu, (mz, R, c, mu)
 
 
-def plot_latents(latents: dict[str, Any], U: np.ndarray, color: np.ndarray, path: str | os.PathLike[str]) -> Path:
+def plot_latents(
+    latents: dict[str, Any], U: np.ndarray, color: np.ndarray, path: str | os.PathLike[str]
+) -> Path:
     """One panel per method: latent sample (similarity-aligned to the true coordinates) coloured by ``color``."""
     methods = [k for k in latents if k not in ("params", "interp_set")]
     fig, axes = new_figure(1, len(methods), figsize=(3.2 * len(methods), 3.2), squeeze=False)
@@ -39,7 +41,9 @@ def plot_latents(latents: dict[str, Any], U: np.ndarray, color: np.ndarray, path
     return save_figure(fig, path)
 
 
-def plot_interpolation(latents: dict[str, Any], U: np.ndarray, path: str | os.PathLike[str], n_paths: int = 12) -> Path:
+def plot_interpolation(
+    latents: dict[str, Any], U: np.ndarray, path: str | os.PathLike[str], n_paths: int = 12
+) -> Path:
     """Latent images of geodesic paths (dots at t = ¼, ½, ¾) against the straight latent segment."""
     methods = [k for k in latents if k not in ("params", "interp_set")]
     iset = latents["interp_set"]

@@ -161,7 +161,9 @@ def warm_start_targets(
     if method == "isomap":
         Y = Isomap(n_neighbors=n_neighbors, n_components=n_components).fit_transform(X)
     elif method == "spectral":
-        Y = SpectralEmbedding(n_components=n_components, n_neighbors=n_neighbors, random_state=0).fit_transform(X)
+        Y = SpectralEmbedding(
+            n_components=n_components, n_neighbors=n_neighbors, random_state=0
+        ).fit_transform(X)
         G = G.tocoo()
         lat = np.linalg.norm(Y[G.row] - Y[G.col], axis=1)
         Y = Y * np.median(G.data / np.maximum(lat, 1e-300))
@@ -257,10 +259,19 @@ def fit_encoder(
                 raise FloatingPointError(f"loss became non-finite at step {step}; lower lr or raise eps_end")
         bar.update(1)
         if ckpt is not None and ((step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps):
-            save_checkpoint(ckpt, {"encoder": encoder.state_dict(), "optimizer": opt.state_dict(),
-                                   "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                                   "step": step + 1, "history": result.history,
-                                   "warm_start_loss": result.warm_start_loss, "config": asdict(cfg)})
+            save_checkpoint(
+                ckpt,
+                {
+                    "encoder": encoder.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "rng": rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(),
+                    "step": step + 1,
+                    "history": result.history,
+                    "warm_start_loss": result.warm_start_loss,
+                    "config": asdict(cfg),
+                },
+            )
     bar.close()
     encoder.eval()
     return result
@@ -278,7 +289,9 @@ def _latent_dim(encoder: nn.Module, source: PairSource) -> int:
     cfg = getattr(encoder, "config", None)
     if cfg and "out_dim" in cfg:
         if cfg.get("in_dim") is not None and cfg["in_dim"] != source.ambient_dim:
-            raise InputError(f"encoder expects inputs of dimension {cfg['in_dim']}, data has {source.ambient_dim}")
+            raise InputError(
+                f"encoder expects inputs of dimension {cfg['in_dim']}, data has {source.ambient_dim}"
+            )
         return int(cfg["out_dim"])
     with torch.no_grad():
         p = next(encoder.parameters())
@@ -295,7 +308,9 @@ def _set_input_norm(encoder: nn.Module, pts: np.ndarray, device: str, dt: torch.
     norm.scale.fill_(scale)
 
 
-def _loss_on_batch(encoder: nn.Module, batch: PairBatch, loss_fn: FlatEmbedLoss, device: str, dt: torch.dtype):
+def _loss_on_batch(
+    encoder: nn.Module, batch: PairBatch, loss_fn: FlatEmbedLoss, device: str, dt: torch.dtype
+):
     K = len(batch)
     inp = torch.as_tensor(np.concatenate([batch.x, batch.y, batch.mid]), dtype=dt, device=device)
     z = encoder(inp)
@@ -312,7 +327,9 @@ def _warm_start(encoder, pts, out_dim, cfg, rng, device, dt, quiet) -> float:
     loss = torch.zeros(())
     bar = progress(range(cfg.warm_steps), desc="warm start", quiet=quiet)
     for _ in bar:
-        idx = torch.as_tensor(rng.choice(len(pts), min(cfg.batch_size, len(pts)), replace=False), device=device)
+        idx = torch.as_tensor(
+            rng.choice(len(pts), min(cfg.batch_size, len(pts)), replace=False), device=device
+        )
         loss = ((encoder(X_t[idx]) - Y_t[idx]) ** 2).sum(1).mean() / scale
         opt.zero_grad(set_to_none=True)
         loss.backward()
