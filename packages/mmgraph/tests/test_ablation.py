@@ -28,7 +28,10 @@ def _cfg(prop, mixing, on="image"):
 
 def test_xor_unimodal_stays_at_chance_and_fusion_is_far_above():
     task = split_signal_digits("xor")
-    unimodal = [Variant("image only", ("image",), _cfg("mlp", "none")), Variant("tab only", ("tab",), _cfg("mlp", "none"))]
+    unimodal = [
+        Variant("image only", ("image",), _cfg("mlp", "none")),
+        Variant("tab only", ("tab",), _cfg("mlp", "none")),
+    ]
     # no unimodal model can beat chance on XOR whatever its budget: 60 epochs keep the test short
     image, tab = (r.mean for r in run_ablation(task, unimodal, seeds=SEEDS, epochs=60))
     fused_v = Variant("fused", ("image", "tab"), _cfg("mlp", "product"))
@@ -61,7 +64,14 @@ def test_sum_task_fused_gnn_beats_best_single_modality_by_a_quarter(tmp_path):
 def test_default_variants_cover_unimodal_fused_and_swaps():
     names = [v.name for v in default_variants(["image", "tab"])]
     assert "image only (MLP)" in names and "tab only (sage)" in names
-    assert {"fused sage (concat)", "fused sage (sum)", "fused sage (product)", "fused sage (attention)", "fused gcn (concat)", "fused gat (concat)"} <= set(names)
+    assert {
+        "fused sage (concat)",
+        "fused sage (sum)",
+        "fused sage (product)",
+        "fused sage (attention)",
+        "fused gcn (concat)",
+        "fused gat (concat)",
+    } <= set(names)
     # the unimodal graph of a modality is built on that modality only
     tab_gnn = next(v for v in default_variants(["image", "tab"]) if v.name == "tab only (sage)")
     assert tab_gnn.config["topology"]["on"] == "tab"

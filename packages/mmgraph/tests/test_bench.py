@@ -2,7 +2,13 @@
 
 import torch
 
-from mmgraph.bench import brute_force_knn, construction_benchmark, matched_models, overhead_benchmark, random_graph
+from mmgraph.bench import (
+    brute_force_knn,
+    construction_benchmark,
+    matched_models,
+    overhead_benchmark,
+    random_graph,
+)
 from mmgraph.topology import knn_graph
 
 

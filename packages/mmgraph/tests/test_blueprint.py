@@ -23,7 +23,12 @@ def _model(cfg=CFG):
 
 def test_describe_names_the_four_components(toy):
     text = _model().describe()
-    for slot, word in [("entities", "linear encoders"), ("topology", "kNN (k=4) on a"), ("propagation", "GraphSAGE"), ("mixing", "attention")]:
+    for slot, word in [
+        ("entities", "linear encoders"),
+        ("topology", "kNN (k=4) on a"),
+        ("propagation", "GraphSAGE"),
+        ("mixing", "attention"),
+    ]:
         assert slot in text and word in text
 
 
@@ -36,7 +41,17 @@ def test_config_round_trip_gives_identical_outputs(toy):
 
 
 def test_saved_blueprint_loads_with_identical_outputs(toy, tmp_path):
-    model = _model({**CFG, "propagation": {"kind": "branches", "hidden": 8, "branches": [{"kind": "mlp"}, {"kind": "gat", "heads": 2}]}, "topology": {"kind": "latent", "k": 4}})
+    model = _model(
+        {
+            **CFG,
+            "propagation": {
+                "kind": "branches",
+                "hidden": 8,
+                "branches": [{"kind": "mlp"}, {"kind": "gat", "heads": 2}],
+            },
+            "topology": {"kind": "latent", "k": 4},
+        }
+    )
     model.save(tmp_path / "m")
     loaded = MGLBlueprint.load(tmp_path / "m")
     model.eval(), loaded.eval()
@@ -97,7 +112,13 @@ def test_gcn_blueprint_equals_dense_formula(toy):
     """Spec oracle 2: H' = relu(D^-1/2 (A+I) D^-1/2 (X W_enc) W) in numpy."""
     torch.manual_seed(0)
     model = MGLBlueprint.from_config(
-        {"entities": {"dim": 4}, "topology": {"kind": "knn", "k": 3, "on": "a"}, "propagation": {"kind": "gcn", "hidden": 4, "n_layers": 1}, "mixing": {"kind": "none"}, "head": {}},
+        {
+            "entities": {"dim": 4},
+            "topology": {"kind": "knn", "k": 3, "on": "a"},
+            "propagation": {"kind": "gcn", "hidden": 4, "n_layers": 1},
+            "mixing": {"kind": "none"},
+            "head": {},
+        },
         in_dims={"a": 5},
         out_dim=2,
     )

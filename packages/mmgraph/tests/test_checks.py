@@ -30,7 +30,12 @@ def test_check_detects_a_non_equivariant_model(toy):
 
     torch.manual_seed(0)
     base = MGLBlueprint.from_config(
-        {"entities": {"dim": 4}, "topology": {"kind": "knn", "k": 3}, "propagation": {"kind": "gcn", "hidden": 4}, "mixing": {"kind": "sum"}},
+        {
+            "entities": {"dim": 4},
+            "topology": {"kind": "knn", "k": 3},
+            "propagation": {"kind": "gcn", "hidden": 4},
+            "mixing": {"kind": "sum"},
+        },
         in_dims={"a": 5, "b": 3},
         out_dim=2,
     )

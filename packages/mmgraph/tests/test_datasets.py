@@ -5,7 +5,15 @@ import pytest
 import torch
 
 from core_utils import InputError
-from mmgraph.datasets import karate, load_tables, load_task, particle_forces, particles, split_signal_digits, text_corpus
+from mmgraph.datasets import (
+    karate,
+    load_tables,
+    load_task,
+    particle_forces,
+    particles,
+    split_signal_digits,
+    text_corpus,
+)
 
 
 def test_split_signal_design_puts_each_label_part_in_one_modality():
@@ -38,7 +46,9 @@ def test_particle_targets_are_sums_over_the_radius_graph():
     s = torch.where(g.x_species[:, 1] > 0, 2.0, 1.0)
     rel = g.pos[ei[1]] - g.pos[ei[0]]
     dist = rel.norm(dim=1, keepdim=True)
-    f = torch.zeros_like(g.pos).index_add_(0, ei[1], (1 - dist / 0.2) * (s[ei[0]] * s[ei[1]])[:, None] * rel / dist)
+    f = torch.zeros_like(g.pos).index_add_(
+        0, ei[1], (1 - dist / 0.2) * (s[ei[0]] * s[ei[1]])[:, None] * rel / dist
+    )
     assert torch.allclose(f, g.y, atol=1e-5)
     assert np.allclose(particle_forces(g.pos.numpy(), g.x_species[:, 1].numpy(), 0.2), g.y.numpy(), atol=1e-5)
 
@@ -59,7 +69,10 @@ def _write(path, text):
 
 
 def test_user_tables_load_with_missing_modality_masks(tmp_path):
-    nodes = _write(tmp_path / "nodes.csv", "id,label,img:0,img:1,tab:age\nn1,0,0.1,0.2,30\nn2,1,0.3,0.1,\nn3,1,0.5,0.5,41\nn4,0,0.2,0.9,50\n")
+    nodes = _write(
+        tmp_path / "nodes.csv",
+        "id,label,img:0,img:1,tab:age\nn1,0,0.1,0.2,30\nn2,1,0.3,0.1,\nn3,1,0.5,0.5,41\nn4,0,0.2,0.9,50\n",
+    )
     edges = _write(tmp_path / "edges.csv", "source,target,weight\nn1,n2,0.5\nn3,n4,1.0\n")
     task = load_tables(nodes, edges)
     d = task.data

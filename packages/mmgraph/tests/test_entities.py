@@ -22,7 +22,9 @@ def test_mismatched_entity_counts_without_alignment_are_rejected():
 
 
 def test_alignment_map_places_rows_and_masks_missing_nodes():
-    d = make_data({"a": np.ones((4, 2)), "b": np.full((2, 3), 2.0)}, alignment={"a": [0, 1, 2, 3], "b": [3, 1]})
+    d = make_data(
+        {"a": np.ones((4, 2)), "b": np.full((2, 3), 2.0)}, alignment={"a": [0, 1, 2, 3], "b": [3, 1]}
+    )
     assert d.num_nodes == 4
     assert d.mask_b.tolist() == [False, True, False, True]
     assert torch.equal(d.x_b[1], torch.full((3,), 2.0)) and torch.equal(d.x_b[0], torch.zeros(3))

@@ -9,7 +9,9 @@ from mmgraph.mix import AttentionMixer, ConcatMixer, MeanReadout, NoMixer, Produ
 
 def _channels(seed=0, n=6, d=4, c=3):
     g = torch.Generator().manual_seed(seed)
-    return {f"m{i}": torch.randn(n, d, generator=g) for i in range(c)}, {f"m{i}": torch.ones(n, dtype=torch.bool) for i in range(c)}
+    return {f"m{i}": torch.randn(n, d, generator=g) for i in range(c)}, {
+        f"m{i}": torch.ones(n, dtype=torch.bool) for i in range(c)
+    }
 
 
 @pytest.mark.parametrize("mixer", [SumMixer(4), ProductMixer(4), AttentionMixer(4)])

@@ -20,23 +20,26 @@ def test_duplicate_preset_names_are_refused():
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_builds_and_describes_four_components(name):
-    from mmgraph.datasets import karate, particles, patients, text_corpus
+    import numpy as np
+
+    from mmgraph.datasets import Task, digits_low_label, particles, patients, text_corpus
     from mmgraph.entities import make_data
     from mmgraph.topology import region_adjacency
 
-    import numpy as np
-
     if name == "rag_gat":
         lab = np.repeat(np.arange(4), 4).reshape(4, 4)
-        g = make_data({"superpixel": np.random.default_rng(0).random((4, 4))}, None, edge_index=region_adjacency(lab))
+        g = make_data(
+            {"superpixel": np.random.default_rng(0).random((4, 4))}, None, edge_index=region_adjacency(lab)
+        )
         g.y = torch.tensor([1])
-        from mmgraph.datasets import Task
-
         task = Task("toy", [g], 10, "graph-classification")
     else:
-        task = {"funet": lambda: __import__("mmgraph.datasets", fromlist=["x"]).digits_low_label(),
-                "textgcn": lambda: text_corpus(40, per_class=2), "gns": lambda: particles(2, n_particles=10),
-                "mmgl": lambda: patients(60, n_train=10)}[name]()
+        task = {
+            "funet": digits_low_label,
+            "textgcn": lambda: text_corpus(40, per_class=2),
+            "gns": lambda: particles(2, n_particles=10),
+            "mmgl": lambda: patients(60, n_train=10),
+        }[name]()
     model = build_preset(name, task)
     text = model.describe()
     assert all(s in text for s in ("entities", "topology", "propagation", "mixing"))

@@ -10,7 +10,12 @@ from mmgraph.datasets import Task, karate
 from mmgraph.entities import make_data
 from mmgraph.training import fit
 
-CFG = {"entities": {"dim": 8}, "topology": {"kind": "explicit"}, "propagation": {"kind": "gcn", "hidden": 8}, "mixing": {"kind": "none"}}
+CFG = {
+    "entities": {"dim": 8},
+    "topology": {"kind": "explicit"},
+    "propagation": {"kind": "gcn", "hidden": 8},
+    "mixing": {"kind": "none"},
+}
 
 
 def _model(task):
@@ -31,7 +36,11 @@ def test_empty_training_split_is_rejected():
     data.train_mask = torch.zeros(4, dtype=torch.bool)
     data.test_mask = ~data.train_mask
     with pytest.raises(InputError, match="no training nodes|empty"):
-        fit(_model(Task("t", data, 2, "node-classification")), Task("t", data, 2, "node-classification"), epochs=1)
+        fit(
+            _model(Task("t", data, 2, "node-classification")),
+            Task("t", data, 2, "node-classification"),
+            epochs=1,
+        )
 
 
 def test_gcn_separates_karate_factions_from_one_label_each():

@@ -111,7 +111,11 @@ def run_ablation(
                 from mmgraph.training import prepare_task
 
                 prepared = prepare_task(model, sub)
-            row.scores.append(fit(model, sub, epochs=epochs, lr=lr, weight_decay=weight_decay, seed=s, prepared=prepared).metric)
+            row.scores.append(
+                fit(
+                    model, sub, epochs=epochs, lr=lr, weight_decay=weight_decay, seed=s, prepared=prepared
+                ).metric
+            )
             bar.update(1)
         rows.append(row)
     bar.close()
@@ -122,15 +126,21 @@ def format_table(rows: Sequence[Row], metric: str = "accuracy") -> str:
     """Markdown table: variant, modalities, mean +- std over seeds."""
     lines = [f"| variant | modalities | {metric} (mean +- std) | seeds |", "|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r.variant} | {', '.join(r.modalities)} | {r.mean:.3f} +- {r.std:.3f} | {len(r.scores)} |")
+        lines.append(
+            f"| {r.variant} | {', '.join(r.modalities)} | {r.mean:.3f} +- {r.std:.3f} | {len(r.scores)} |"
+        )
     return "\n".join(lines)
 
 
-def plot_ablation(rows: Sequence[Row], path: str | Path, *, title: str = "", chance: float | None = None) -> Path:
+def plot_ablation(
+    rows: Sequence[Row], path: str | Path, *, title: str = "", chance: float | None = None
+) -> Path:
     """Horizontal bar chart of mean scores with std error bars (PNG)."""
     fig, ax = new_figure(figsize=(7, 0.45 * len(rows) + 1.2))
     names = [r.variant for r in rows][::-1]
-    ax.barh(names, [r.mean for r in rows][::-1], xerr=[r.std for r in rows][::-1], color="tab:blue", alpha=0.8)
+    ax.barh(
+        names, [r.mean for r in rows][::-1], xerr=[r.std for r in rows][::-1], color="tab:blue", alpha=0.8
+    )
     if chance is not None:
         ax.axvline(chance, color="k", ls="--", lw=1, label="chance")
         ax.legend(loc="lower right")

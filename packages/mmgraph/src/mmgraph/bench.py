@@ -34,7 +34,9 @@ class DirectGCN(nn.Module):
         return self.head(h)
 
 
-def matched_models(in_dim: int = 64, dim: int = 64, n_layers: int = 2, out_dim: int = 4) -> tuple[MGLBlueprint, DirectGCN]:
+def matched_models(
+    in_dim: int = 64, dim: int = 64, n_layers: int = 2, out_dim: int = 4
+) -> tuple[MGLBlueprint, DirectGCN]:
     """A blueprint and a direct PyG model with identical weights (outputs equal)."""
     bp = MGLBlueprint.from_config(
         {
@@ -63,7 +65,9 @@ def random_graph(n: int, avg_degree: int = 10, in_dim: int = 64, seed: int = 0) 
     return make_data({"x": rng.normal(size=(n, in_dim))}, rng.integers(0, 4, n), edge_index=ei)
 
 
-def overhead_benchmark(n_nodes: int = 5000, *, epochs: int = 20, repeats: int = 5, seed: int = 0) -> dict[str, float]:
+def overhead_benchmark(
+    n_nodes: int = 5000, *, epochs: int = 20, repeats: int = 5, seed: int = 0
+) -> dict[str, float]:
     """Training throughput (nodes/s) of the blueprint vs the direct PyG model, interleaved runs.
 
     Returns the median time per epoch of each and ``overhead_ratio = blueprint / direct``.
@@ -111,7 +115,9 @@ def brute_force_knn(x: torch.Tensor, k: int) -> torch.Tensor:
     return torch.stack([idx.reshape(-1), torch.arange(x.shape[0]).repeat_interleave(k)])
 
 
-def construction_benchmark(sizes: Sequence[int] = (500, 1000, 2000, 4000), *, k: int = 10, dim: int = 16, seed: int = 0) -> list[dict[str, float]]:
+def construction_benchmark(
+    sizes: Sequence[int] = (500, 1000, 2000, 4000), *, k: int = 10, dim: int = 16, seed: int = 0
+) -> list[dict[str, float]]:
     """kNN graph construction time vs nodes: :func:`~mmgraph.topology.knn_graph` (scikit-learn)
     plus symmetrisation, against brute-force torch distances, same run."""
     rng = np.random.default_rng(seed)
@@ -124,5 +130,13 @@ def construction_benchmark(sizes: Sequence[int] = (500, 1000, 2000, 4000), *, k:
         t0 = time.perf_counter()
         brute_force_knn(x, k)
         t_bf = time.perf_counter() - t0
-        rows.append({"nodes": n, "edges": int(ei.shape[1]), "knn_s": t_sk, "brute_force_s": t_bf, "ratio_vs_brute_force": t_sk / t_bf})
+        rows.append(
+            {
+                "nodes": n,
+                "edges": int(ei.shape[1]),
+                "knn_s": t_sk,
+                "brute_force_s": t_bf,
+                "ratio_vs_brute_force": t_sk / t_bf,
+            }
+        )
     return rows

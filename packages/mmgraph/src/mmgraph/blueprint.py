@@ -74,7 +74,9 @@ class MGLBlueprint(nn.Module):
     def _check_dims(self) -> None:
         e, p, m, h = self.entities, self.propagation, self.mixing, self.head
         if sorted(p.modalities) != sorted(e.modalities):
-            raise InputError(f"propagation modalities {p.modalities} differ from the entities' {e.modalities}")
+            raise InputError(
+                f"propagation modalities {p.modalities} differ from the entities' {e.modalities}"
+            )
         inner = getattr(p, "in_dim", None) or next(iter(p.branches.values())).in_dim
         if inner != e.dim:
             raise InputError(f"propagation in_dim={inner} differs from the entity dim d={e.dim}")
@@ -133,7 +135,11 @@ class MGLBlueprint(nn.Module):
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], *, in_dims: Mapping[str, int] | None = None, out_dim: int | None = None
+        cls,
+        config: Mapping[str, Any],
+        *,
+        in_dims: Mapping[str, int] | None = None,
+        out_dim: int | None = None,
     ) -> MGLBlueprint:
         """Build a blueprint from a (possibly partial) config.
 

@@ -22,7 +22,12 @@ def permute_data(data: Any, perm: torch.Tensor) -> Any:
         value = data[key]
         if key == "edge_index":
             out[key] = inv[value]
-        elif isinstance(value, torch.Tensor) and value.ndim >= 1 and value.shape[0] == n and key not in ("edge_attr", "edge_weight", "edge_type"):
+        elif (
+            isinstance(value, torch.Tensor)
+            and value.ndim >= 1
+            and value.shape[0] == n
+            and key not in ("edge_attr", "edge_weight", "edge_type")
+        ):
             out[key] = value[perm]
     return out
 
@@ -96,9 +101,23 @@ def blueprint_configs() -> dict[str, tuple[dict[str, Any], str]]:
             cfg = {**base, "topology": topo, "propagation": {**prop, "hidden": 8}, "mixing": {"kind": mix}}
             out[f"{pname}+{mix}"] = (cfg, "node")
     for tname, topo in TOPOLOGIES.items():
-        out[f"topology:{tname}"] = ({**base, "topology": topo, "propagation": {"kind": "gcn", "hidden": 8}, "mixing": {"kind": "concat"}}, "node")
+        out[f"topology:{tname}"] = (
+            {
+                **base,
+                "topology": topo,
+                "propagation": {"kind": "gcn", "hidden": 8},
+                "mixing": {"kind": "concat"},
+            },
+            "node",
+        )
     for r in READOUTS:
-        cfg = {**base, "topology": TOPOLOGIES["knn"], "propagation": {"kind": "gat", "hidden": 8}, "mixing": {"kind": "attention"}, "readout": {"kind": r}}
+        cfg = {
+            **base,
+            "topology": TOPOLOGIES["knn"],
+            "propagation": {"kind": "gat", "hidden": 8},
+            "mixing": {"kind": "attention"},
+            "readout": {"kind": r},
+        }
         out[f"readout:{r}"] = (cfg, "graph")
     return out
 
@@ -111,7 +130,9 @@ def check_equivariance(seed: int = 0, n: int = 40) -> list[CheckResult]:
     data = _toy(n, seed)
     results = []
     for name, (cfg, level) in blueprint_configs().items():
-        model = MGLBlueprint.from_config(cfg, in_dims={m: data[f"x_{m}"].shape[1] for m in modalities_of(data)}, out_dim=3)
+        model = MGLBlueprint.from_config(
+            cfg, in_dims={m: data[f"x_{m}"].shape[1] for m in modalities_of(data)}, out_dim=3
+        )
         d = data.clone()
         if cfg["propagation"]["kind"] == "rgcn":
             d = model.prepare(d)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from core_utils import (
     InputError,
@@ -89,7 +87,9 @@ def _components(args: argparse.Namespace) -> int:
     print("| domain | method (task) | entities | topology | propagation | mixing | preset |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r.domain} | {r.method} ({r.task}) | {r.entities} | {r.topology} | {r.propagation} | {r.mixing} | {r.preset or '-'} |")
+        print(
+            f"| {r.domain} | {r.method} ({r.task}) | {r.entities} | {r.topology} | {r.propagation} | {r.mixing} | {r.preset or '-'} |"
+        )
     print()
     for slot in SLOTS:
         print(f"{slot:<12} {', '.join(names(slot))}")
@@ -104,21 +104,32 @@ def _build_graph(args: argparse.Namespace) -> int:
 
     opts = common_options(args)
     cfg = resolve_config(
-        GraphConfig, file=opts.config, overrides=opts.overrides,
+        GraphConfig,
+        file=opts.config,
+        overrides=opts.overrides,
         flags={"data": args.data, "topology": args.topology, "on": args.on, "k": args.k, "r": args.r},
     )
     if cfg.topology not in ("knn", "radius", "gaussian", "explicit"):
-        raise InputError(f"build-graph topology must be knn, radius, gaussian or explicit, got {cfg.topology!r}")
+        raise InputError(
+            f"build-graph topology must be knn, radius, gaussian or explicit, got {cfg.topology!r}"
+        )
     task = load_task(cfg.data, seed=opts.seed)
-    params = {"knn": {"k": cfg.k, "on": cfg.on}, "radius": {"r": cfg.r, "on": cfg.on}, "explicit": {},
-              "gaussian": {"k": cfg.k, "on": cfg.on, **({"sigma": cfg.sigma} if cfg.sigma > 0 else {})}}[cfg.topology]
+    params = {
+        "knn": {"k": cfg.k, "on": cfg.on},
+        "radius": {"r": cfg.r, "on": cfg.on},
+        "explicit": {},
+        "gaussian": {"k": cfg.k, "on": cfg.on, **({"sigma": cfg.sigma} if cfg.sigma > 0 else {})},
+    }[cfg.topology]
     topo = build("topology", {"kind": cfg.topology, **params})
     with measure() as m:
         g = topo.prepare(task.graphs[0].clone())
     y = g.y if task.kind == "node-classification" and g.y.shape[0] == g.num_nodes else None
     stats = graph_stats(g.edge_index, g.num_nodes, y)
     stats["build_s"] = m.wall_s
-    print(f"{topo.describe()} on {task.name}: " + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items()))
+    print(
+        f"{topo.describe()} on {task.name}: "
+        + ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in stats.items())
+    )
     if opts.out is not None:
         import torch
 
@@ -129,8 +140,17 @@ def _build_graph(args: argparse.Namespace) -> int:
         ax.set_ylabel("nodes")
         ax.set_title(topo.describe())
         save_figure(fig, opts.out / "degrees.png")
-        write_result(opts.out, command=sys.argv, config=cfg, seed=opts.seed, metrics=stats, wall_time_s=m.wall_s,
-                     peak_memory_mb=m.peak_rss_mb, packages=PACKAGES, headline=f"{stats['edges']} edges, homophily {stats.get('edge_homophily', float('nan')):.3f}")
+        write_result(
+            opts.out,
+            command=sys.argv,
+            config=cfg,
+            seed=opts.seed,
+            metrics=stats,
+            wall_time_s=m.wall_s,
+            peak_memory_mb=m.peak_rss_mb,
+            packages=PACKAGES,
+            headline=f"{stats['edges']} edges, homophily {stats.get('edge_homophily', float('nan')):.3f}",
+        )
     return 0
 
 
@@ -144,8 +164,16 @@ def _train(args: argparse.Namespace) -> int:
 
     opts = common_options(args)
     cfg = resolve_config(
-        TrainConfig, file=opts.config, overrides=opts.overrides,
-        flags={"preset": args.preset, "data": args.data, "blueprint": args.blueprint, "epochs": args.epochs, "baseline": args.baseline or None},
+        TrainConfig,
+        file=opts.config,
+        overrides=opts.overrides,
+        flags={
+            "preset": args.preset,
+            "data": args.data,
+            "blueprint": args.blueprint,
+            "epochs": args.epochs,
+            "baseline": args.baseline or None,
+        },
     )
     preset = get_preset(cfg.preset)
     fit_kw = dict(preset.fit)
@@ -164,11 +192,17 @@ def _train(args: argparse.Namespace) -> int:
     ckpt = opts.out / "checkpoint.pt" if opts.out is not None else None
     with measure() as m:
         res = fit(model, task, seed=opts.seed, device=device, quiet=opts.quiet, checkpoint=ckpt, **fit_kw)
-    metrics = {res.metric_name: res.metric, f"train_{res.metric_name}": res.train_metric, "final_loss": res.losses[-1]}
+    metrics = {
+        res.metric_name: res.metric,
+        f"train_{res.metric_name}": res.train_metric,
+        "final_loss": res.losses[-1],
+    }
     line = f"{cfg.preset if not cfg.blueprint else 'blueprint'} on {task.name}: test {res.metric_name} {res.metric:.3f}"
     if cfg.baseline and not cfg.blueprint:
         torch.manual_seed(opts.seed)
-        base = fit(build_preset(cfg.preset, task, baseline=True), task, seed=opts.seed, device=device, **fit_kw)
+        base = fit(
+            build_preset(cfg.preset, task, baseline=True), task, seed=opts.seed, device=device, **fit_kw
+        )
         metrics[f"baseline_{res.metric_name}"] = base.metric
         line += f" (non-graph baseline {base.metric:.3f})"
     print(line)
@@ -180,8 +214,17 @@ def _train(args: argparse.Namespace) -> int:
         ax.set_ylabel("training loss")
         ax.set_title(line, fontsize=8)
         save_figure(fig, opts.out / "loss.png")
-        write_result(opts.out, command=sys.argv, config={**asdict(cfg), "fit": fit_kw, "blueprint": model.to_config()}, seed=opts.seed,
-                     metrics=metrics, wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb, packages=PACKAGES, headline=line)
+        write_result(
+            opts.out,
+            command=sys.argv,
+            config={**asdict(cfg), "fit": fit_kw, "blueprint": model.to_config()},
+            seed=opts.seed,
+            metrics=metrics,
+            wall_time_s=m.wall_s,
+            peak_memory_mb=m.peak_rss_mb,
+            packages=PACKAGES,
+            headline=line,
+        )
     return 0
 
 
@@ -193,9 +236,16 @@ def _run_ablation(cfg: AblateConfig, opts, *, title: str) -> tuple[list, str, ob
         raise InputError("seeds and epochs must be >= 1")
     task = load_task(cfg.data, seed=opts.seed)
     mods = [m for m in cfg.modalities.split(",") if m] or task.modalities
-    variants = default_variants(mods, propagation=cfg.propagation, topology={"kind": "knn", "k": cfg.k, "on": mods[0]}, swaps=cfg.swaps)
+    variants = default_variants(
+        mods,
+        propagation=cfg.propagation,
+        topology={"kind": "knn", "k": cfg.k, "on": mods[0]},
+        swaps=cfg.swaps,
+    )
     task.select(mods)
-    rows = run_ablation(task, variants, seeds=[opts.seed + i for i in range(cfg.seeds)], epochs=cfg.epochs, quiet=opts.quiet)
+    rows = run_ablation(
+        task, variants, seeds=[opts.seed + i for i in range(cfg.seeds)], epochs=cfg.epochs, quiet=opts.quiet
+    )
     return rows, format_table(rows), task
 
 
@@ -211,16 +261,33 @@ def _ablation_record(rows, cfg, opts, m, task, name: str) -> str:
         plot_ablation(rows, opts.out / f"{name}.png", title=task.name, chance=chance)
         metrics = {r.variant: {"mean": r.mean, "std": r.std, "scores": r.scores} for r in rows}
         metrics["fusion_gap"] = best.mean - uni
-        write_result(opts.out, command=sys.argv, config=cfg, seed=opts.seed, metrics=metrics, wall_time_s=m.wall_s,
-                     peak_memory_mb=m.peak_rss_mb, packages=PACKAGES, headline=headline)
+        write_result(
+            opts.out,
+            command=sys.argv,
+            config=cfg,
+            seed=opts.seed,
+            metrics=metrics,
+            wall_time_s=m.wall_s,
+            peak_memory_mb=m.peak_rss_mb,
+            packages=PACKAGES,
+            headline=headline,
+        )
     return headline
 
 
 def _ablate(args: argparse.Namespace) -> int:
     opts = common_options(args)
     cfg = resolve_config(
-        AblateConfig, file=opts.config, overrides=opts.overrides,
-        flags={"data": args.data, "modalities": args.modalities, "seeds": args.seeds, "epochs": args.epochs, "propagation": args.propagation},
+        AblateConfig,
+        file=opts.config,
+        overrides=opts.overrides,
+        flags={
+            "data": args.data,
+            "modalities": args.modalities,
+            "seeds": args.seeds,
+            "epochs": args.epochs,
+            "propagation": args.propagation,
+        },
     )
     with measure() as m:
         rows, table, task = _run_ablation(cfg, opts, title=cfg.data)
@@ -238,13 +305,23 @@ def _check(args: argparse.Namespace) -> int:
     worst = max(r.error for r in results)
     for r in results:
         if not opts.quiet or not r.passed(args.atol):
-            print(f"{'ok  ' if r.passed(args.atol) else 'FAIL'} {r.level:<5} {r.name:<22} max error {r.error:.2e}")
+            print(
+                f"{'ok  ' if r.passed(args.atol) else 'FAIL'} {r.level:<5} {r.name:<22} max error {r.error:.2e}"
+            )
     failed = [r.name for r in results if not r.passed(args.atol)]
     line = f"{len(results) - len(failed)}/{len(results)} configurations equivariant/invariant within {args.atol:g} (worst {worst:.1e})"
     print(line)
     if opts.out is not None:
-        write_result(opts.out, command=sys.argv, config={"atol": args.atol}, seed=opts.seed,
-                     metrics={r.name: r.error for r in results} | {"failed": failed}, wall_time_s=m.wall_s, packages=PACKAGES, headline=line)
+        write_result(
+            opts.out,
+            command=sys.argv,
+            config={"atol": args.atol},
+            seed=opts.seed,
+            metrics={r.name: r.error for r in results} | {"failed": failed},
+            wall_time_s=m.wall_s,
+            packages=PACKAGES,
+            headline=line,
+        )
     return 1 if failed else 0
 
 
@@ -255,21 +332,43 @@ def _bench(args: argparse.Namespace) -> int:
     with measure() as m:
         over = overhead_benchmark(args.nodes, epochs=args.epochs, repeats=args.repeats, seed=opts.seed)
         cons = construction_benchmark(args.sizes)
-    print(f"blueprint vs direct PyG GCN ({over['nodes']} nodes, {over['edges']} edges): overhead ratio {over['overhead_ratio']:.3f} "
-          f"({over['blueprint_nodes_per_s']:.0f} vs {over['direct_nodes_per_s']:.0f} nodes/s)")
+    print(
+        f"blueprint vs direct PyG GCN ({over['nodes']} nodes, {over['edges']} edges): overhead ratio {over['overhead_ratio']:.3f} "
+        f"({over['blueprint_nodes_per_s']:.0f} vs {over['direct_nodes_per_s']:.0f} nodes/s)"
+    )
     for r in cons:
-        print(f"kNN graph, {r['nodes']} nodes: {r['knn_s'] * 1e3:.1f} ms, brute-force torch {r['brute_force_s'] * 1e3:.1f} ms (ratio {r['ratio_vs_brute_force']:.2f})")
+        print(
+            f"kNN graph, {r['nodes']} nodes: {r['knn_s'] * 1e3:.1f} ms, brute-force torch {r['brute_force_s'] * 1e3:.1f} ms (ratio {r['ratio_vs_brute_force']:.2f})"
+        )
     if opts.out is not None:
         fig, ax = new_figure()
-        ax.loglog([r["nodes"] for r in cons], [r["knn_s"] for r in cons], "o-", label="scikit-learn kNN + symmetrise")
-        ax.loglog([r["nodes"] for r in cons], [r["brute_force_s"] for r in cons], "s--", label="brute-force torch cdist")
+        ax.loglog(
+            [r["nodes"] for r in cons],
+            [r["knn_s"] for r in cons],
+            "o-",
+            label="scikit-learn kNN + symmetrise",
+        )
+        ax.loglog(
+            [r["nodes"] for r in cons],
+            [r["brute_force_s"] for r in cons],
+            "s--",
+            label="brute-force torch cdist",
+        )
         ax.set_xlabel("nodes")
         ax.set_ylabel("seconds")
         ax.legend()
         save_figure(fig, opts.out / "construction.png")
-        write_result(opts.out, command=sys.argv, config=vars(args) | {"func": None, "out": str(opts.out), "config": None}, seed=opts.seed,
-                     metrics={"overhead": over, "construction": cons}, wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb,
-                     packages=PACKAGES, headline=f"blueprint overhead ratio {over['overhead_ratio']:.3f} vs direct PyG")
+        write_result(
+            opts.out,
+            command=sys.argv,
+            config=vars(args) | {"func": None, "out": str(opts.out), "config": None},
+            seed=opts.seed,
+            metrics={"overhead": over, "construction": cons},
+            wall_time_s=m.wall_s,
+            peak_memory_mb=m.peak_rss_mb,
+            packages=PACKAGES,
+            headline=f"blueprint overhead ratio {over['overhead_ratio']:.3f} vs direct PyG",
+        )
     return 0
 
 
@@ -312,7 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a preset or a blueprint config on a task")
     p.add_argument("--preset", default=None, help="funet | rag_gat | textgcn | gns | mmgl")
     p.add_argument("--data", default=None, help="task name (default: the preset's) or NODES.csv[,EDGES.csv]")
-    p.add_argument("--blueprint", default=None, help="blueprint config file (TOML or JSON) instead of the preset's")
+    p.add_argument(
+        "--blueprint", default=None, help="blueprint config file (TOML or JSON) instead of the preset's"
+    )
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--baseline", action="store_true", help="also train the preset's non-graph baseline")
     add_common_options(p)

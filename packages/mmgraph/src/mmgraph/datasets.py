@@ -81,7 +81,9 @@ def _split_masks(n: int, n_train: int, rng: np.random.Generator) -> tuple[torch.
     return train, ~train
 
 
-def split_signal_digits(mode: str = "sum", *, noise: float = 0.35, n_train: int = 1200, seed: int = 0) -> Task:
+def split_signal_digits(
+    mode: str = "sum", *, noise: float = 0.35, n_train: int = 1200, seed: int = 0
+) -> Task:
     """Digits with the label split across two modalities (spec section 3, oracle 5).
 
     Nodes are the 1,797 scikit-learn digits. Modality ``image`` (64 pixels / 16) carries
@@ -105,7 +107,9 @@ def split_signal_digits(mode: str = "sum", *, noise: float = 0.35, n_train: int 
     y = 2 * a + b if mode == "sum" else a ^ b
     data = make_data({"image": digits.data / 16.0, "tab": tab}, y)
     data.train_mask, data.test_mask = _split_masks(n, n_train, rng)
-    return Task(f"digits-{mode}", data, int(y.max()) + 1, "node-classification", split_signal_digits.__doc__ or "")
+    return Task(
+        f"digits-{mode}", data, int(y.max()) + 1, "node-classification", split_signal_digits.__doc__ or ""
+    )
 
 
 def digits_low_label(*, per_class: int = 10, seed: int = 0) -> Task:
@@ -142,7 +146,14 @@ def karate() -> Task:
 
 
 def multimodal_sbm(
-    n: int = 400, *, p_in: float = 0.05, p_out: float = 0.005, noise: float = 1.0, dim: int = 8, n_train: int = 80, seed: int = 0
+    n: int = 400,
+    *,
+    p_in: float = 0.05,
+    p_out: float = 0.005,
+    noise: float = 1.0,
+    dim: int = 8,
+    n_train: int = 80,
+    seed: int = 0,
 ) -> Task:
     """Two-modality stochastic block model: block label ``y = 2a + b``; modality ``A`` encodes
     ``a`` (mean +-1 in ``dim`` features, N(0, noise^2) noise), modality ``B`` encodes ``b``; edges
@@ -165,8 +176,15 @@ def multimodal_sbm(
 
 
 def text_corpus(
-    n_docs: int = 400, *, n_classes: int = 4, doc_len: int = 6, topic_words: int = 40, common_words: int = 60,
-    p_topic: float = 0.5, per_class: int = 5, seed: int = 0
+    n_docs: int = 400,
+    *,
+    n_classes: int = 4,
+    doc_len: int = 6,
+    topic_words: int = 40,
+    common_words: int = 60,
+    p_topic: float = 0.5,
+    per_class: int = 5,
+    seed: int = 0,
 ) -> Task:
     """Synthetic topic corpus for TextGCN: short documents drawn from class topic words mixed with
     common words; ``per_class`` labelled documents per class.
@@ -184,7 +202,9 @@ def text_corpus(
     texts = []
     for c in y_docs:
         words = [
-            f"t{c}x{rng.integers(topic_words)}" if rng.random() < p_topic else f"w{rng.integers(common_words)}"
+            f"t{c}x{rng.integers(topic_words)}"
+            if rng.random() < p_topic
+            else f"w{rng.integers(common_words)}"
             for _ in range(doc_len)
         ]
         texts.append(" ".join(words))
@@ -215,7 +235,9 @@ def particle_forces(pos: np.ndarray, kind: np.ndarray, radius: float) -> np.ndar
     return (mag[..., None] * diff / dist[..., None]).sum(1)
 
 
-def particles(n_graphs: int = 120, *, n_particles: int = 40, radius: float = 0.2, n_train: int = 90, seed: int = 0) -> Task:
+def particles(
+    n_graphs: int = 120, *, n_particles: int = 40, radius: float = 0.2, n_train: int = 90, seed: int = 0
+) -> Task:
     """Point clouds in the unit square (GNS-like physics): predict each particle's net force.
 
     Modality ``species``: one-hot particle type; ``pos`` holds positions (used only by the radius
@@ -232,10 +254,14 @@ def particles(n_graphs: int = 120, *, n_particles: int = 40, radius: float = 0.2
         g = make_data({"species": np.eye(2)[kind]}, force, pos=pos, classification=False)
         graphs.append(g)
     idx = list(range(n_graphs))
-    return Task("particles", graphs, 2, "node-regression", particles.__doc__ or "", idx[:n_train], idx[n_train:])
+    return Task(
+        "particles", graphs, 2, "node-regression", particles.__doc__ or "", idx[:n_train], idx[n_train:]
+    )
 
 
-def superpixel_digits(n_images: int = 600, *, scale: int = 3, n_segments: int = 20, n_train: int = 450, seed: int = 0) -> Task:
+def superpixel_digits(
+    n_images: int = 600, *, scale: int = 3, n_segments: int = 20, n_train: int = 450, seed: int = 0
+) -> Task:
     """Digits as super-pixel region adjacency graphs (RAG-GAT-like graph classification).
 
     Each 8x8 digit is upsampled ``scale`` times, segmented with SLIC (scikit-image) into about
@@ -256,10 +282,20 @@ def superpixel_digits(n_images: int = 600, *, scale: int = 3, n_segments: int = 
         g.y = torch.tensor([int(digits.target[i])])
         graphs.append(g)
     idx = list(range(n_images))
-    return Task("superpixels", graphs, 10, "graph-classification", superpixel_digits.__doc__ or "", idx[:n_train], idx[n_train:])
+    return Task(
+        "superpixels",
+        graphs,
+        10,
+        "graph-classification",
+        superpixel_digits.__doc__ or "",
+        idx[:n_train],
+        idx[n_train:],
+    )
 
 
-def patients(n: int = 500, *, dims: tuple[int, int] = (100, 60), signal: float = 0.2, n_train: int = 20, seed: int = 0) -> Task:
+def patients(
+    n: int = 500, *, dims: tuple[int, int] = (100, 60), signal: float = 0.2, n_train: int = 20, seed: int = 0
+) -> Task:
     """Synthetic patient cohort with two modalities (MMGL-like disease prediction).
 
     Two classes; ``imaging`` (``dims[0]`` features) and ``clinical`` (``dims[1]``) both carry the
@@ -279,7 +315,12 @@ def patients(n: int = 500, *, dims: tuple[int, int] = (100, 60), signal: float =
 
 
 def load_tables(
-    nodes: str | os.PathLike[str], edges: str | os.PathLike[str] | None = None, *, label: str = "label", n_train: float = 0.7, seed: int = 0
+    nodes: str | os.PathLike[str],
+    edges: str | os.PathLike[str] | None = None,
+    *,
+    label: str = "label",
+    n_train: float = 0.7,
+    seed: int = 0,
 ) -> Task:
     """Load a user's node table and edge list (CSV) as a node-classification task.
 
@@ -318,7 +359,9 @@ def load_tables(
                 mk[i] = False
                 continue
             if any(c == "" for c in cells):
-                raise InputError(f"node {ids[i]!r}: modality {m!r} is partly empty (fill it or leave all empty)")
+                raise InputError(
+                    f"node {ids[i]!r}: modality {m!r} is partly empty (fill it or leave all empty)"
+                )
             try:
                 arr[i] = [float(c) for c in cells]
             except ValueError:
@@ -370,5 +413,7 @@ def load_task(name: str, *, seed: int = 0) -> Task:
         parts = name.split(",")
         return load_tables(parts[0], parts[1] if len(parts) > 1 else None, seed=seed)
     if name not in DATASETS:
-        raise InputError(f"unknown data {name!r} (choose from {', '.join(DATASETS)} or NODES.csv[,EDGES.csv])")
+        raise InputError(
+            f"unknown data {name!r} (choose from {', '.join(DATASETS)} or NODES.csv[,EDGES.csv])"
+        )
     return DATASETS[name](seed=seed)

@@ -183,13 +183,18 @@ def superpixel_entities(image: Any, n_segments: int = 50, compactness: float = 1
     if img.ndim not in (2, 3) or img.size == 0:
         raise InputError(f"image must be (H, W) or (H, W, C), got shape {img.shape}")
     channel_axis = -1 if img.ndim == 3 else None
-    labels = slic(img, n_segments=n_segments, compactness=compactness, channel_axis=channel_axis, start_label=0)
+    labels = slic(
+        img, n_segments=n_segments, compactness=compactness, channel_axis=channel_axis, start_label=0
+    )
     _, labels = np.unique(labels, return_inverse=True)
     labels = labels.reshape(img.shape[:2])
     r = int(labels.max()) + 1
     flat = img.reshape(labels.size, -1)
     count = np.bincount(labels.ravel(), minlength=r).astype(np.float64)
-    mean = np.stack([np.bincount(labels.ravel(), flat[:, c], r) for c in range(flat.shape[1])], 1) / count[:, None]
+    mean = (
+        np.stack([np.bincount(labels.ravel(), flat[:, c], r) for c in range(flat.shape[1])], 1)
+        / count[:, None]
+    )
     rr, cc = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
     cy = np.bincount(labels.ravel(), rr.ravel(), r) / count / max(img.shape[0] - 1, 1)
     cx = np.bincount(labels.ravel(), cc.ravel(), r) / count / max(img.shape[1] - 1, 1)
@@ -206,7 +211,9 @@ class Tokens:
     vocabulary: list[str]
 
 
-def token_entities(texts: Sequence[str], *, min_df: int = 1, vocabulary: Sequence[str] | None = None) -> Tokens:
+def token_entities(
+    texts: Sequence[str], *, min_df: int = 1, vocabulary: Sequence[str] | None = None
+) -> Tokens:
     """Words and documents as entities (TextGCN), via scikit-learn ``CountVectorizer``."""
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -265,7 +272,12 @@ class Entities(nn.Module):
     """
 
     def __init__(
-        self, in_dims: Mapping[str, int], dim: int = 64, hidden: int = 0, dropout: float = 0.0, unit: str = "node"
+        self,
+        in_dims: Mapping[str, int],
+        dim: int = 64,
+        hidden: int = 0,
+        dropout: float = 0.0,
+        unit: str = "node",
     ) -> None:
         super().__init__()
         if not in_dims:
@@ -288,7 +300,9 @@ class Entities(nn.Module):
             if x is None:
                 raise InputError(f"the model expects modality {m!r}; the data has {modalities_of(data)}")
             if x.shape[1] != self.in_dims[m]:
-                raise InputError(f"modality {m!r} has {x.shape[1]} features, the encoder expects {self.in_dims[m]}")
+                raise InputError(
+                    f"modality {m!r} has {x.shape[1]} features, the encoder expects {self.in_dims[m]}"
+                )
             mask = data[f"mask_{m}"] if f"mask_{m}" in data else torch.ones(x.shape[0], dtype=torch.bool)
             h[m] = enc(x) * mask[:, None].to(x.dtype)
             masks[m] = mask

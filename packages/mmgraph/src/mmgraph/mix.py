@@ -31,7 +31,9 @@ class Mixer(nn.Module):
     def out_dim(self) -> int:
         return self.in_dim
 
-    def _stack(self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _stack(
+        self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         names = sorted(channels)
         if self.channels and names != sorted(self.channels):
             raise InputError(f"mixer expects channels {sorted(self.channels)}, got {names}")
@@ -52,7 +54,9 @@ class NoMixer(Mixer):
 
     label = "none (single channel)"
 
-    def forward(self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]
+    ) -> torch.Tensor:
         if len(channels) != 1:
             raise InputError(f"mixing 'none' needs exactly one channel, got {sorted(channels)}")
         return next(iter(channels.values()))
@@ -67,7 +71,9 @@ class ConcatMixer(Mixer):
     def out_dim(self) -> int:
         return self.in_dim * max(1, len(self.channels))
 
-    def forward(self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]
+    ) -> torch.Tensor:
         h, m = self._stack(channels, masks)
         return (h * m).permute(1, 0, 2).reshape(h.shape[1], -1)
 
@@ -78,7 +84,9 @@ class SumMixer(Mixer):
 
     label = "sum"
 
-    def forward(self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]
+    ) -> torch.Tensor:
         h, m = self._stack(channels, masks)
         return (h * m).sum(0)
 
@@ -89,7 +97,9 @@ class ProductMixer(Mixer):
 
     label = "element-wise product"
 
-    def forward(self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]
+    ) -> torch.Tensor:
         h, m = self._stack(channels, masks)
         return torch.where(m.bool(), h, torch.ones_like(h)).prod(0)
 
@@ -110,7 +120,9 @@ class AttentionMixer(Mixer):
         self.query = nn.Linear(att_dim, 1, bias=False)
         self.last_weights: torch.Tensor | None = None
 
-    def forward(self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def forward(
+        self, channels: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]
+    ) -> torch.Tensor:
         h, m = self._stack(channels, masks)
         score = self.query(torch.tanh(self.proj(h)))  # (C, N, 1)
         score = score.masked_fill(m == 0, -torch.inf)
@@ -194,7 +206,13 @@ class MLPHead(nn.Module):
         return self.net(z)
 
     def config(self) -> dict[str, Any]:
-        return {"kind": self.kind, "in_dim": self.in_dim, "out_dim": self.out_dim, "hidden": self.hidden, "dropout": self.dropout}
+        return {
+            "kind": self.kind,
+            "in_dim": self.in_dim,
+            "out_dim": self.out_dim,
+            "hidden": self.hidden,
+            "dropout": self.dropout,
+        }
 
     def describe(self) -> str:
         return f"MLP({self.hidden}) -> {self.out_dim}" if self.hidden else f"linear -> {self.out_dim}"

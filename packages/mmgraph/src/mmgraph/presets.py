@@ -30,18 +30,110 @@ class Instance:
 
 
 CATALOGUE: tuple[Instance, ...] = (
-    Instance("image", "FuNet", "hyperspectral classification", "hyperspectral pixels", "RBF similarity", "miniGCN", "concat/sum/product", "funet"),
-    Instance("image", "GraphFCN", "semantic segmentation", "pixels", "Gaussian-kernel edge weights", "GCN with weighted A", "graph loss + FCN"),
-    Instance("image", "GSMN", "image-text matching", "image regions, relations, attributes", "visual graph + textual graph", "node- and graph-level matching", "similarity function"),
-    Instance("image", "RAG-GAT", "superpixel classification", "super-pixels", "region adjacency graph", "GAT", "sum pooling + MLP", "rag_gat"),
-    Instance("language", "TextGCN", "text classification", "words/documents", "co-occurrence", "GCN", "none", "textgcn"),
-    Instance("language", "CoGAN", "aspect sentiment", "sentences/aspects", "sentence-aspect graph", "cooperative graph attention", "softmax"),
-    Instance("language", "MCN", "document-level relation extraction", "sentences/mentions/entities", "document graph", "relation-aware GCN", "sigmoid over entity pairs"),
-    Instance("language", "GP-GNN", "relation extraction", "word and position encodings", "generated adjacency", "message passing", "pairwise product"),
-    Instance("science", "QM-GNN", "regio-selectivity", "atoms", "bonds", "WLN + global attention", "concat with QM descriptors"),
+    Instance(
+        "image",
+        "FuNet",
+        "hyperspectral classification",
+        "hyperspectral pixels",
+        "RBF similarity",
+        "miniGCN",
+        "concat/sum/product",
+        "funet",
+    ),
+    Instance(
+        "image",
+        "GraphFCN",
+        "semantic segmentation",
+        "pixels",
+        "Gaussian-kernel edge weights",
+        "GCN with weighted A",
+        "graph loss + FCN",
+    ),
+    Instance(
+        "image",
+        "GSMN",
+        "image-text matching",
+        "image regions, relations, attributes",
+        "visual graph + textual graph",
+        "node- and graph-level matching",
+        "similarity function",
+    ),
+    Instance(
+        "image",
+        "RAG-GAT",
+        "superpixel classification",
+        "super-pixels",
+        "region adjacency graph",
+        "GAT",
+        "sum pooling + MLP",
+        "rag_gat",
+    ),
+    Instance(
+        "language",
+        "TextGCN",
+        "text classification",
+        "words/documents",
+        "co-occurrence",
+        "GCN",
+        "none",
+        "textgcn",
+    ),
+    Instance(
+        "language",
+        "CoGAN",
+        "aspect sentiment",
+        "sentences/aspects",
+        "sentence-aspect graph",
+        "cooperative graph attention",
+        "softmax",
+    ),
+    Instance(
+        "language",
+        "MCN",
+        "document-level relation extraction",
+        "sentences/mentions/entities",
+        "document graph",
+        "relation-aware GCN",
+        "sigmoid over entity pairs",
+    ),
+    Instance(
+        "language",
+        "GP-GNN",
+        "relation extraction",
+        "word and position encodings",
+        "generated adjacency",
+        "message passing",
+        "pairwise product",
+    ),
+    Instance(
+        "science",
+        "QM-GNN",
+        "regio-selectivity",
+        "atoms",
+        "bonds",
+        "WLN + global attention",
+        "concat with QM descriptors",
+    ),
     Instance("science", "GNS", "particle simulation", "particles", "radius graph", "GN", "none", "gns"),
-    Instance("science", "MaSIF", "protein surface", "surface mesh", "geodesic patches", "geodesic Gaussian kernels", "none"),
-    Instance("science", "MMGL", "disease prediction", "patients", "modality-aware latent graph", "adaptive graph learning with GCN", "sub-branch prediction network", "mmgl"),
+    Instance(
+        "science",
+        "MaSIF",
+        "protein surface",
+        "surface mesh",
+        "geodesic patches",
+        "geodesic Gaussian kernels",
+        "none",
+    ),
+    Instance(
+        "science",
+        "MMGL",
+        "disease prediction",
+        "patients",
+        "modality-aware latent graph",
+        "adaptive graph learning with GCN",
+        "sub-branch prediction network",
+        "mmgl",
+    ),
 )
 
 DOMAINS = ("image", "language", "science")
@@ -84,7 +176,9 @@ def _no_graph(config: Mapping[str, Any], mixing: str | None = None) -> dict[str,
     if prop["kind"] == "branches":
         cfg["propagation"] = {k: v for k, v in prop.items() if k != "branches"} | {"kind": "mlp"}
     else:
-        cfg["propagation"] = {k: v for k, v in prop.items() if k not in ("heads", "edge_dim", "num_relations")} | {"kind": "mlp"}
+        cfg["propagation"] = {
+            k: v for k, v in prop.items() if k not in ("heads", "edge_dim", "num_relations")
+        } | {"kind": "mlp"}
     if mixing is not None:
         cfg["mixing"] = {"kind": mixing}
     cfg["topology"] = {"kind": "none"}
@@ -94,14 +188,26 @@ def _no_graph(config: Mapping[str, Any], mixing: str | None = None) -> dict[str,
 _FUNET = {
     "entities": {"dim": 64, "unit": "pixel (digit image as a spectrum)"},
     "topology": {"kind": "gaussian", "k": 10, "on": "image"},
-    "propagation": {"kind": "branches", "hidden": 64, "n_layers": 1, "dropout": 0.5, "branches": [{"kind": "mlp"}, {"kind": "gcn"}]},
+    "propagation": {
+        "kind": "branches",
+        "hidden": 64,
+        "n_layers": 1,
+        "dropout": 0.5,
+        "branches": [{"kind": "mlp"}, {"kind": "gcn"}],
+    },
     "mixing": {"kind": "concat"},
     "head": {"hidden": 0},
 }
 register_preset(
     Preset(
-        "funet", "FuNet", "image", "digits", _FUNET, _no_graph(_FUNET, "none"),
-        {"epochs": 100, "lr": 0.01}, 0.85,
+        "funet",
+        "FuNet",
+        "image",
+        "digits",
+        _FUNET,
+        _no_graph(_FUNET, "none"),
+        {"epochs": 100, "lr": 0.01},
+        0.85,
         "pixels -> 8x8 digit vectors as spectra; CNN branch -> dense branch; miniGCN -> full-batch GCN",
     )
 )
@@ -116,8 +222,14 @@ _RAG_GAT = {
 }
 register_preset(
     Preset(
-        "rag_gat", "RAG-GAT", "image", "superpixels", _RAG_GAT, _no_graph(_RAG_GAT),
-        {"epochs": 40, "lr": 0.005, "batch_size": 32}, 0.5,
+        "rag_gat",
+        "RAG-GAT",
+        "image",
+        "superpixels",
+        _RAG_GAT,
+        _no_graph(_RAG_GAT),
+        {"epochs": 40, "lr": 0.005, "batch_size": 32},
+        0.5,
         "SLIC super-pixels of upsampled 8x8 digits instead of MNIST/CIFAR super-pixels",
     )
 )
@@ -131,8 +243,14 @@ _TEXTGCN = {
 }
 register_preset(
     Preset(
-        "textgcn", "TextGCN", "language", "text", _TEXTGCN, _no_graph(_TEXTGCN),
-        {"epochs": 100, "lr": 0.02}, 0.6,
+        "textgcn",
+        "TextGCN",
+        "language",
+        "text",
+        _TEXTGCN,
+        _no_graph(_TEXTGCN),
+        {"epochs": 100, "lr": 0.02},
+        0.6,
         "synthetic topic corpus; one-hot word features + TF-IDF document features; linear head",
     )
 )
@@ -146,8 +264,14 @@ _GNS = {
 }
 register_preset(
     Preset(
-        "gns", "GNS", "science", "particles", _GNS, _no_graph(_GNS),
-        {"epochs": 60, "lr": 0.003, "batch_size": 16, "weight_decay": 0.0}, 0.7,
+        "gns",
+        "GNS",
+        "science",
+        "particles",
+        _GNS,
+        _no_graph(_GNS),
+        {"epochs": 60, "lr": 0.003, "batch_size": 16, "weight_decay": 0.0},
+        0.7,
         "one-step force prediction on static point clouds (no rollout, no velocity history)",
     )
 )
@@ -161,8 +285,14 @@ _MMGL = {
 }
 register_preset(
     Preset(
-        "mmgl", "MMGL", "science", "patients", _MMGL, _no_graph(_MMGL),
-        {"epochs": 100, "lr": 0.01}, 0.8,
+        "mmgl",
+        "MMGL",
+        "science",
+        "patients",
+        _MMGL,
+        _no_graph(_MMGL),
+        {"epochs": 100, "lr": 0.01},
+        0.8,
         "latent top-k cosine graph over modality embeddings; attention mixing in place of the sub-branch network",
     )
 )
@@ -179,7 +309,9 @@ def build_preset(name: str, task: Any, *, baseline: bool = False) -> Any:
     from mmgraph.blueprint import MGLBlueprint
 
     p = get_preset(name)
-    return MGLBlueprint.from_config(p.baseline if baseline else p.config, in_dims=task.in_dims, out_dim=task.n_out)
+    return MGLBlueprint.from_config(
+        p.baseline if baseline else p.config, in_dims=task.in_dims, out_dim=task.n_out
+    )
 
 
 def catalogue_rows(domain: str | None = None) -> list[Instance]:

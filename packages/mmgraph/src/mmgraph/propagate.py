@@ -72,7 +72,9 @@ class Propagation(nn.Module):
         keys = ["shared"] if shared else self.modalities
         self.stacks = nn.ModuleDict(
             {
-                k: nn.ModuleList([self.make_layer(in_dim if i == 0 else hidden, hidden, i) for i in range(n_layers)])
+                k: nn.ModuleList(
+                    [self.make_layer(in_dim if i == 0 else hidden, hidden, i) for i in range(n_layers)]
+                )
                 for k in keys
             }
         )
@@ -210,7 +212,9 @@ class RGCNPropagation(Propagation):
         if edge_type is None:
             raise InputError("rgcn propagation needs edge_type on the data (one relation id per edge)")
         if edge_type.numel() and int(edge_type.max()) >= self.num_relations:
-            raise InputError(f"edge_type holds {int(edge_type.max()) + 1} relations, rgcn has {self.num_relations}")
+            raise InputError(
+                f"edge_type holds {int(edge_type.max()) + 1} relations, rgcn has {self.num_relations}"
+            )
         return layer(x, g["edge_index"], edge_type)
 
     def params(self) -> dict[str, Any]:
@@ -222,9 +226,13 @@ class _GNEdgeModel(nn.Module):
 
     def __init__(self, node_dim: int, edge_dim: int, out_dim: int) -> None:
         super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(2 * node_dim + edge_dim, out_dim), nn.ReLU(), nn.Linear(out_dim, out_dim))
+        self.mlp = nn.Sequential(
+            nn.Linear(2 * node_dim + edge_dim, out_dim), nn.ReLU(), nn.Linear(out_dim, out_dim)
+        )
 
-    def forward(self, src: torch.Tensor, dst: torch.Tensor, edge_attr: torch.Tensor, u: Any, batch: Any) -> torch.Tensor:
+    def forward(
+        self, src: torch.Tensor, dst: torch.Tensor, edge_attr: torch.Tensor, u: Any, batch: Any
+    ) -> torch.Tensor:
         return self.mlp(torch.cat([dst, src, edge_attr], dim=1))
 
 
@@ -233,9 +241,13 @@ class _GNNodeModel(nn.Module):
 
     def __init__(self, node_dim: int, edge_dim: int, out_dim: int) -> None:
         super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(node_dim + edge_dim, out_dim), nn.ReLU(), nn.Linear(out_dim, out_dim))
+        self.mlp = nn.Sequential(
+            nn.Linear(node_dim + edge_dim, out_dim), nn.ReLU(), nn.Linear(out_dim, out_dim)
+        )
 
-    def forward(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor, u: Any, batch: Any) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor, u: Any, batch: Any
+    ) -> torch.Tensor:
         from torch_geometric.utils import scatter
 
         agg = scatter(edge_attr, edge_index[1], dim=0, dim_size=x.shape[0], reduce="sum")
@@ -268,7 +280,9 @@ class GNPropagation(Propagation):
         if e0 is None:
             e0 = torch.zeros(ei.shape[1], max(self.edge_dim, 1), device=ei.device)
         if e0.shape[1] != max(self.edge_dim, 1):
-            raise InputError(f"gn propagation: edge_attr has {e0.shape[1]} features, edge_dim={self.edge_dim}")
+            raise InputError(
+                f"gn propagation: edge_attr has {e0.shape[1]} features, edge_dim={self.edge_dim}"
+            )
         out = {}
         for m in self.modalities:
             x, e = h[m], e0
@@ -313,7 +327,9 @@ class BranchPropagation(nn.Module):
         if len(set(kinds)) != len(kinds) or "branches" in kinds:
             raise InputError(f"branch kinds must be distinct and not nested, got {kinds}")
         self.shared_params = dict(shared_params)
-        self.branches = nn.ModuleDict({b["kind"]: build("propagation", {**shared_params, **b}) for b in branches})
+        self.branches = nn.ModuleDict(
+            {b["kind"]: build("propagation", {**shared_params, **b}) for b in branches}
+        )
 
     @property
     def modalities(self) -> list[str]:
@@ -340,7 +356,9 @@ class BranchPropagation(nn.Module):
         branches = []
         for b in self.branches.values():
             cfg = b.config()
-            branches.append({key: v for key, v in cfg.items() if key == "kind" or self.shared_params.get(key) != v})
+            branches.append(
+                {key: v for key, v in cfg.items() if key == "kind" or self.shared_params.get(key) != v}
+            )
         return {"kind": self.kind, **self.shared_params, "branches": branches}
 
     def describe(self) -> str:

@@ -121,9 +121,7 @@ def region_adjacency(labels: Any, *, connectivity: int = 1) -> torch.Tensor:
     return torch.as_tensor(e.astype(np.int64)).reshape(2, -1)
 
 
-def cooccurrence_graph(
-    counts: Any, *, min_pmi: float = 0.0
-) -> tuple[torch.Tensor, torch.Tensor]:
+def cooccurrence_graph(counts: Any, *, min_pmi: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """TextGCN's heterogeneous document-word graph (Yao, Mao, Luo 2019, eq. 1).
 
     Nodes ``0..D-1`` are documents, ``D..D+V-1`` words. Document-word edges carry TF-IDF weights
@@ -397,7 +395,9 @@ class LatentTopology(Topology):
 
     learned = True
 
-    def __init__(self, k: int = 10, dim: int = 32, embed_dim: int = 64, modalities: Sequence[str] = ()) -> None:
+    def __init__(
+        self, k: int = 10, dim: int = 32, embed_dim: int = 64, modalities: Sequence[str] = ()
+    ) -> None:
         super().__init__()
         self.k, self.dim, self.embed_dim, self.modalities = k, dim, embed_dim, tuple(modalities)
         self.learner = LatentGraphLearner(embed_dim * max(1, len(self.modalities)), dim, k)

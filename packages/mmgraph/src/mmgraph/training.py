@@ -122,14 +122,24 @@ def fit(
             result.losses.append(loss.item())
         bar.set_postfix(loss=result.losses[-1])
         if checkpoint is not None and (epoch + 1) % checkpoint_every == 0:
-            save_checkpoint(checkpoint, {"model": model.state_dict(), "optim": opt.state_dict(), "epoch": epoch + 1, "losses": result.losses})
+            save_checkpoint(
+                checkpoint,
+                {
+                    "model": model.state_dict(),
+                    "optim": opt.state_dict(),
+                    "epoch": epoch + 1,
+                    "losses": result.losses,
+                },
+            )
     result.metric = evaluate(model, task, prepared=graphs, split="test")
     result.train_metric = evaluate(model, task, prepared=graphs, split="train")
     return result
 
 
 @torch.no_grad()
-def predict(model: nn.Module, task: Task, *, prepared: list[Any] | None = None, split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
+def predict(
+    model: nn.Module, task: Task, *, prepared: list[Any] | None = None, split: str = "test"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Model outputs and targets on the ``split`` nodes (or graphs)."""
     from torch_geometric.data import Batch
 
@@ -144,7 +154,9 @@ def predict(model: nn.Module, task: Task, *, prepared: list[Any] | None = None, 
     return model(g)[mask], g.y[mask]
 
 
-def evaluate(model: nn.Module, task: Task, *, prepared: list[Any] | None = None, split: str = "test") -> float:
+def evaluate(
+    model: nn.Module, task: Task, *, prepared: list[Any] | None = None, split: str = "test"
+) -> float:
     """Accuracy (classification) or R^2 (regression) on the ``split``."""
     out, y = predict(model, task, prepared=prepared, split=split)
     return _metric(task.kind, out, y)
