@@ -92,6 +92,33 @@ def perturbation_metrics(
     }
 
 
+class _ProjectedAdam:
+    """Adam ascent on the real and imaginary parts of ``e`` followed by projection onto the l2 ball.
+
+    The same update as ``torch.optim.Adam`` (betas 0.9, 0.999; robust-nets ``PAdam``), written out
+    so that the attack does not pull in ``torch.optim``'s compiler machinery.
+    """
+
+    def __init__(self, e: torch.Tensor, lr: float, radius: float, *, eps: float = 1e-5, betas=(0.9, 0.999)):
+        self.e = project_l2_ball(e, radius)
+        self.lr, self.radius, self.eps, self.betas = lr, radius, eps, betas
+        self.m = torch.zeros_like(torch.view_as_real(e))
+        self.v = torch.zeros_like(self.m)
+        self.t = 0
+
+    def step(self, grad: torch.Tensor) -> torch.Tensor:
+        b1, b2 = self.betas
+        g = torch.view_as_real(grad)
+        self.t += 1
+        self.m = b1 * self.m + (1 - b1) * g
+        self.v = b2 * self.v + (1 - b2) * g * g
+        m_hat = self.m / (1 - b1**self.t)
+        v_hat = self.v / (1 - b2**self.t)
+        upd = torch.view_as_complex((self.lr * m_hat / (torch.sqrt(v_hat) + self.eps)).contiguous())
+        self.e = project_l2_ball(self.e + upd, self.radius)
+        return self.e
+
+
 @dataclass
 class AttackResult:
     """Outcome of :func:`localized_attack`.
@@ -171,26 +198,24 @@ def localized_attack(
     x_ref = x_ref.detach()
     phi = phi.to(device=y.device, dtype=y.real.dtype)
     gen = torch.Generator().manual_seed(seed)
-    e0 = random_perturbation(y, eta * init_scale, generator=gen)
-    param = torch.nn.Parameter(torch.view_as_real(e0).clone())
-    opt = torch.optim.Adam([param], lr=budget / 10 if lr is None else lr, eps=adam_eps)
-    best, best_val, history = e0.detach().clone(), -math.inf, []
+    e = random_perturbation(y, eta * init_scale, generator=gen).detach()
+    step_size = budget / 10 if lr is None else float(lr)
+    adam = _ProjectedAdam(e, step_size, budget, eps=adam_eps)
+    best, best_val, history = e.clone(), -math.inf, []
     bar = progress(range(int(steps)), desc="attack", quiet=quiet)
     for _ in bar:
-        opt.zero_grad(set_to_none=True)
-        e = torch.view_as_complex(param)
-        obj = torch.linalg.vector_norm(phi * (decoder(y + e) - x_ref))
-        (-obj).backward()
+        e_var = e.clone().requires_grad_(True)
+        obj = torch.linalg.vector_norm(phi * (decoder(y + e_var) - x_ref))
+        (g,) = torch.autograd.grad(obj, e_var)
         val = float(obj.detach())
         history.append(val)
         if val > best_val:
-            best_val, best = val, e.detach().clone()
-        opt.step()
-        with torch.no_grad():
-            param.copy_(torch.view_as_real(project_l2_ball(torch.view_as_complex(param), budget)))
+            best_val, best = val, e.clone()
+        # torch's complex autograd returns conj(d obj / d conj(e)) convention: g is the ascent direction
+        e = adam.step(g)
         bar.set_postfix(obj=f"{val:.4g}")
     # the last iterate has not been scored yet
-    e_last = torch.view_as_complex(param.detach()).clone()
+    e_last = e
     last = perturbation_metrics(decoder, y, e_last, x_ref, phi)
     if last["gain"] * last["e_norm"] > best_val:
         best = e_last

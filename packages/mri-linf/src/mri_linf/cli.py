@@ -199,11 +199,11 @@ def _bench(args: argparse.Namespace) -> int:
     _threads(opts)
     out = _out(opts, "bench")
     with measure() as m:
-        metrics, head = benchmark.run_benchmarks(out, quick=args.quick, quiet=opts.quiet)
+        metrics, head = benchmark.run_benchmarks(out, quick=args.quick, peer=not args.no_peer, quiet=opts.quiet)
     write_result(
         out,
         command=_command(args),
-        config={"quick": args.quick},
+        config={"quick": args.quick, "peer": not args.no_peer},
         seed=opts.seed,
         metrics=metrics,
         wall_time_s=m.wall_s,
@@ -292,10 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="TV speed vs sigpy, iterations to a gap, attack time, unrolling memory")
     p.add_argument("--quick", action="store_true", help="smaller problem sizes (for tests)")
+    p.add_argument("--no-peer", action="store_true", help="skip the sigpy comparison")
     add_common_options(p)
     p.set_defaults(func=_bench)
 
-    p = sub.add_parser("demo", help="128^2 Shepp-Logan: attack TV and the U-Net at eta = 1% (< 60 s)")
+    p = sub.add_parser("demo", help="128^2 Shepp-Logan: attack TV and the U-Net at eta = 1%% (< 60 s)")
     _add_problem(p)
     add_common_options(p, out_default="mri-linf-demo")
     p.set_defaults(func=_demo)
