@@ -86,7 +86,9 @@ def test_unet_artifact_is_smaller_than_tv_under_the_same_attack():
 def test_projection_and_random_perturbation_norms(rng):
     y = torch.randn(50, dtype=torch.complex128, generator=rng)
     e = random_perturbation(y, 0.03, seed=4)
-    assert math.isclose(float(torch.linalg.vector_norm(e)), 0.03 * float(torch.linalg.vector_norm(y)), rel_tol=1e-12)
+    assert math.isclose(
+        float(torch.linalg.vector_norm(e)), 0.03 * float(torch.linalg.vector_norm(y)), rel_tol=1e-12
+    )
     big = 10 * y
     assert math.isclose(float(torch.linalg.vector_norm(project_l2_ball(big, 2.0))), 2.0, rel_tol=1e-12)
     assert torch.equal(project_l2_ball(y * 1e-6, 2.0), y * 1e-6)

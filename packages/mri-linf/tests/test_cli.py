@@ -41,24 +41,59 @@ def test_demo_writes_record_headline_and_figures(tmp_path):
     m = rec["metrics"]
     assert m["e_norm"] <= m["budget"] * (1 + 1e-6)
     assert "transfer_to_unet_linf_in" in m and "transfer_to_tv_linf_in" in m
-    for name in ("image", "tv_recon", "tv_perturbed", "tv_error", "unet_recon", "unet_perturbed", "unet_error"):
+    for name in (
+        "image",
+        "tv_recon",
+        "tv_perturbed",
+        "tv_error",
+        "unet_recon",
+        "unet_perturbed",
+        "unet_error",
+    ):
         assert (out / f"{name}.png").is_file()
 
 
 def test_mask_recon_and_attack_commands(tmp_path):
-    assert main(["mask", "--kind", "cartesian", "--n", "32", "--accel", "4", "--out", str(tmp_path / "m"), "-q"]) == 0
+    assert (
+        main(["mask", "--kind", "cartesian", "--n", "32", "--accel", "4", "--out", str(tmp_path / "m"), "-q"])
+        == 0
+    )
     assert np.load(tmp_path / "m" / "mask.npy").shape == (32, 32)
     assert (tmp_path / "m" / "mask.png").is_file()
     img = np.zeros((32, 32))
     img[8:20, 10:24] = 1
     np.save(tmp_path / "img.npy", img)
     out = tmp_path / "r"
-    args = ["recon", "--image", str(tmp_path / "img.npy"), "--n", "32", "--spokes", "12", "--out", str(out), "-q"]
+    args = [
+        "recon",
+        "--image",
+        str(tmp_path / "img.npy"),
+        "--n",
+        "32",
+        "--spokes",
+        "12",
+        "--out",
+        str(out),
+        "-q",
+    ]
     assert main([*args, "--set", "clean_iter=300"]) == 0
     assert _record(out)["metrics"]["rel_l2"] < _record(out)["metrics"]["zero_filled_rel_l2"]
     assert (out / "recon.png").is_file()
     out = tmp_path / "a"
-    args = ["attack", "--decoder", "wavelet", "--n", "32", "--spokes", "10", "--mu", "16", "11", "--steps", "2"]
+    args = [
+        "attack",
+        "--decoder",
+        "wavelet",
+        "--n",
+        "32",
+        "--spokes",
+        "10",
+        "--mu",
+        "16",
+        "11",
+        "--steps",
+        "2",
+    ]
     assert main([*args, "--no-dnn", "--out", str(out), *FAST]) == 0
     assert _record(out)["config"]["decoder"] == "wavelet"
     assert (out / "wavelet_error.png").is_file()
@@ -71,7 +106,10 @@ def test_sweep_and_recovery_write_csv_and_plot(tmp_path):
     assert len(_record(out)["metrics"]["rows"]) == 2
     assert (out / "sweep.csv").is_file() and (out / "sweep.png").is_file()
     out = tmp_path / "rc"
-    assert main(["recovery", "--n", "32", "--spokes", "3", "12", "--set", "n_iter=300", "--out", str(out), "-q"]) == 0
+    assert (
+        main(["recovery", "--n", "32", "--spokes", "3", "12", "--set", "n_iter=300", "--out", str(out), "-q"])
+        == 0
+    )
     rows = _record(out)["metrics"]["rows"]
     assert rows[1]["rel_l2"] < rows[0]["rel_l2"]
     assert (out / "recovery.png").is_file()

@@ -10,7 +10,15 @@ from core_utils import InputError, load_checkpoint
 from mri_linf.dnn import TrainConfig, UNet, UNetDecoder, evaluate_unet, load_weights, save_weights, train_unet
 from mri_linf.operators import SubsampledFourier, radial_mask
 
-TINY = {"n": 16, "spokes": 6, "base_channels": 4, "depth": 2, "steps": 4, "batch_size": 2, "checkpoint_every": 2}
+TINY = {
+    "n": 16,
+    "spokes": 6,
+    "base_channels": 4,
+    "depth": 2,
+    "steps": 4,
+    "batch_size": 2,
+    "checkpoint_every": 2,
+}
 
 
 def test_unet_keeps_the_shape():

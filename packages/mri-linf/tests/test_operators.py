@@ -18,7 +18,8 @@ from mri_linf.operators import (
 
 def _crandn(shape, gen):
     return torch.complex(
-        torch.randn(shape, generator=gen, dtype=torch.float64), torch.randn(shape, generator=gen, dtype=torch.float64)
+        torch.randn(shape, generator=gen, dtype=torch.float64),
+        torch.randn(shape, generator=gen, dtype=torch.float64),
     )
 
 
@@ -46,7 +47,9 @@ def test_full_mask_is_unitary(rng):
     assert torch.allclose(op.A_adj(op.A(x)), x, atol=1e-12)
 
 
-@pytest.mark.parametrize("mask", [radial_mask(33, 5), cartesian_mask(32, 4, seed=3), gaussian_mask(32, 6, seed=2)])
+@pytest.mark.parametrize(
+    "mask", [radial_mask(33, 5), cartesian_mask(32, 4, seed=3), gaussian_mask(32, 6, seed=2)]
+)
 def test_generated_masks_contain_dc(mask):
     assert bool(mask[0, 0])
     SubsampledFourier(mask)

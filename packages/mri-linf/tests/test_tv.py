@@ -14,7 +14,8 @@ from mri_linf.tv import TVADMM, TVPrimalDual, grad, grad_adj, laplacian_symbol, 
 
 def _crandn(shape, gen):
     return torch.complex(
-        torch.randn(shape, generator=gen, dtype=torch.float64), torch.randn(shape, generator=gen, dtype=torch.float64)
+        torch.randn(shape, generator=gen, dtype=torch.float64),
+        torch.randn(shape, generator=gen, dtype=torch.float64),
     )
 
 
@@ -68,8 +69,14 @@ def _cvxpy_tv(y_full, mask, lam, isotropic):
     r = cp.multiply(mask, f @ X @ f.T) - y_full
     dv, dh = s @ X - X, X @ s.T - X
     if isotropic:
-        stack = cp.vstack([cp.vec(cp.real(dv), order="F"), cp.vec(cp.imag(dv), order="F"),
-                           cp.vec(cp.real(dh), order="F"), cp.vec(cp.imag(dh), order="F")])
+        stack = cp.vstack(
+            [
+                cp.vec(cp.real(dv), order="F"),
+                cp.vec(cp.imag(dv), order="F"),
+                cp.vec(cp.real(dh), order="F"),
+                cp.vec(cp.imag(dh), order="F"),
+            ]
+        )
         tv = cp.sum(cp.norm(stack, 2, axis=0))
     else:
         tv = sum(cp.sum(cp.abs(g(d))) for d in (dv, dh) for g in (cp.real, cp.imag))
@@ -113,7 +120,9 @@ def test_gradcheck_through_30_unrolled_iterations():
     op = SubsampledFourier(radial_mask(8, 3))
     y = (0.5 * _crandn((op.m,), gen)).requires_grad_(True)
     solver = TVADMM(0.03, 0.4, n_iter=30)
-    assert torch.autograd.gradcheck(lambda v: solver.solve(v, op)[0], (y,), eps=1e-7, atol=1e-6, fast_mode=True)
+    assert torch.autograd.gradcheck(
+        lambda v: solver.solve(v, op)[0], (y,), eps=1e-7, atol=1e-6, fast_mode=True
+    )
 
 
 def test_checkpointed_unroll_gives_the_same_gradient(rng):

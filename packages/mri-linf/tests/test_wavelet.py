@@ -10,7 +10,10 @@ from mri_linf.wavelet import L1WaveletADMM, haar_forward, haar_inverse
 
 
 def test_haar_is_orthonormal_and_inverted(rng):
-    x = torch.complex(torch.randn(3, 16, 8, generator=rng, dtype=torch.float64), torch.randn(3, 16, 8, generator=rng, dtype=torch.float64))
+    x = torch.complex(
+        torch.randn(3, 16, 8, generator=rng, dtype=torch.float64),
+        torch.randn(3, 16, 8, generator=rng, dtype=torch.float64),
+    )
     c = haar_forward(x, 3)
     assert torch.allclose(torch.linalg.vector_norm(c), torch.linalg.vector_norm(x))
     assert torch.allclose(haar_inverse(c, 3), x, atol=1e-12)
@@ -25,13 +28,22 @@ def test_l1_wavelet_agrees_with_cvxpy():
     op = SubsampledFourier(radial_mask(n, 3))
     x0 = torch.zeros(n, n, dtype=torch.complex128)
     x0[2:6, 2:4] = 1.0
-    y = op.A(x0) + 0.01 * torch.complex(torch.randn(op.m, generator=gen, dtype=torch.float64), torch.randn(op.m, generator=gen, dtype=torch.float64))
-    w = haar_forward(torch.eye(n * n, dtype=torch.float64).reshape(-1, n, n), 2).reshape(n * n, n * n).T.numpy()
+    y = op.A(x0) + 0.01 * torch.complex(
+        torch.randn(op.m, generator=gen, dtype=torch.float64),
+        torch.randn(op.m, generator=gen, dtype=torch.float64),
+    )
+    w = (
+        haar_forward(torch.eye(n * n, dtype=torch.float64).reshape(-1, n, n), 2)
+        .reshape(n * n, n * n)
+        .T.numpy()
+    )
     f = np.fft.fft(np.eye(n), norm="ortho")
     amat = np.kron(f, f)[op.mask.numpy().ravel()]  # row-major vec: F2 = kron(F, F)
     xv = cp.Variable(n * n, complex=True)
     c = w @ xv
-    obj = 0.5 * cp.sum_squares(amat @ xv - y.numpy()) + lam * (cp.sum(cp.abs(cp.real(c))) + cp.sum(cp.abs(cp.imag(c))))
+    obj = 0.5 * cp.sum_squares(amat @ xv - y.numpy()) + lam * (
+        cp.sum(cp.abs(cp.real(c))) + cp.sum(cp.abs(cp.imag(c)))
+    )
     prob = cp.Problem(cp.Minimize(obj))
     prob.solve(solver=cp.CLARABEL)
     solver = L1WaveletADMM(lam, 0.2, levels=2, n_iter=2000)

@@ -43,7 +43,9 @@ def disk_weight(
     h, w = shape
     r0, c0 = (float(v) for v in mu)
     if not (r0 - sigma >= 0 and c0 - sigma >= 0 and r0 + sigma <= h - 1 and c0 + sigma <= w - 1):
-        raise InputError(f"disk with centre {tuple(mu)} and radius {sigma} lies (partly) outside the {h}x{w} image")
+        raise InputError(
+            f"disk with centre {tuple(mu)} and radius {sigma} lies (partly) outside the {h}x{w} image"
+        )
     rr, cc = torch.meshgrid(torch.arange(h, dtype=dtype), torch.arange(w, dtype=dtype), indexing="ij")
     dist = torch.sqrt((rr - r0) ** 2 + (cc - c0) ** 2)
     if smooth == 0:
@@ -245,7 +247,9 @@ class TVDecoder:
         Warm start (the converged clean iterates); see :meth:`warm_started`.
     """
 
-    def __init__(self, solver, op: SubsampledFourier, *, n_iter: int | None = None, warm: TVState | None = None):
+    def __init__(
+        self, solver, op: SubsampledFourier, *, n_iter: int | None = None, warm: TVState | None = None
+    ):
         self.solver, self.op, self.n_iter, self.warm = solver, op, n_iter, warm
 
     @classmethod

@@ -57,12 +57,17 @@ def _sigpy_objective(app, lam: float) -> float:
     return float(0.5 * np.vdot(r, r).real + lam * np.abs(g(x)).sum())
 
 
-def time_per_iteration(n: int, *, iters: int = 50, spokes: int | None = None, peer: bool = True) -> dict[str, float]:
+def time_per_iteration(
+    n: int, *, iters: int = 50, spokes: int | None = None, peer: bool = True
+) -> dict[str, float]:
     """ms per iteration of our ADMM and PDHG (complex64) and of sigpy's PDHG (complex128)."""
     spokes = spokes or max(8, round(30 * n / 128))
     x, op, y = _problem(n, spokes)
     out = {}
-    for name, solver in (("ours_admm", TVADMM(LAM, RHO, n_iter=iters)), ("ours_pdhg", TVPrimalDual(LAM, n_iter=iters))):
+    for name, solver in (
+        ("ours_admm", TVADMM(LAM, RHO, n_iter=iters)),
+        ("ours_pdhg", TVPrimalDual(LAM, n_iter=iters)),
+    ):
         solver.solve(y, op, n_iter=5)  # warm-up (FFT plans)
         t0 = time.perf_counter()
         with torch.no_grad():
@@ -181,7 +186,10 @@ def unroll_memory(n: int = 128, k: int = 300, segment: int = 20) -> dict[str, fl
     """Peak-RSS growth of one backward pass through ``k`` unrolled iterations (complex128),
     checkpointed (segments of ``segment`` iterations) and plain, in one fresh subprocess."""
     proc = subprocess.run(
-        [sys.executable, "-c", _MEM_SNIPPET, str(n), str(k), str(segment)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _MEM_SNIPPET, str(n), str(k), str(segment)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     return {
@@ -191,7 +199,9 @@ def unroll_memory(n: int = 128, k: int = 300, segment: int = 20) -> dict[str, fl
     }
 
 
-def run_benchmarks(out: Path, *, quick: bool = False, peer: bool = True, quiet: bool = True) -> tuple[dict, str]:
+def run_benchmarks(
+    out: Path, *, quick: bool = False, peer: bool = True, quiet: bool = True
+) -> tuple[dict, str]:
     """All benchmarks; ``quick`` shrinks every problem (for tests), ``peer=False`` skips sigpy."""
     sizes = (32, 64) if quick else (128, 256)
     metrics: dict[str, object] = {}
@@ -202,14 +212,21 @@ def run_benchmarks(out: Path, *, quick: bool = False, peer: bool = True, quiet: 
                 metrics[f"tv_{n}"] = time_per_iteration(n, iters=10 if quick else 100, peer=peer)
         elif task == "gap":
             metrics["gap"] = iterations_to_gap(
-                32 if quick else 128, max_iter=100 if quick else 3000, ref_iter=200 if quick else 4000, peer=peer
+                32 if quick else 128,
+                max_iter=100 if quick else 3000,
+                ref_iter=200 if quick else 4000,
+                peer=peer,
             )
         elif task == "attack":
-            metrics["attack"] = attack_time(32 if quick else 128, steps=3 if quick else 100, unroll=5 if quick else 100)
+            metrics["attack"] = attack_time(
+                32 if quick else 128, steps=3 if quick else 100, unroll=5 if quick else 100
+            )
         else:
             metrics["memory"] = unroll_memory(32 if quick else 128, 40 if quick else 300, 10 if quick else 20)
     big = metrics[f"tv_{sizes[-1]}"]
-    peer_txt = f" ({big['speedup_admm_vs_sigpy']:.1f}x sigpy's speed)" if "speedup_admm_vs_sigpy" in big else ""
+    peer_txt = (
+        f" ({big['speedup_admm_vs_sigpy']:.1f}x sigpy's speed)" if "speedup_admm_vs_sigpy" in big else ""
+    )
     head = (
         f"TV ADMM {big['ours_admm_ms']:.2f} ms/iter at {sizes[-1]}^2{peer_txt}; "
         f"attack {metrics['attack']['attack_s']:.0f} s; unrolled-backward memory plain/checkpointed "

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core_utils import (
-    InputError,
     add_common_options,
     cli_main,
     common_options,
@@ -50,7 +49,20 @@ def _threads(opts) -> None:
 
 
 def _experiment_flags(args: argparse.Namespace) -> dict:
-    keys = ("image", "n", "mask", "spokes", "accel", "decoder", "eta", "sigma", "steps", "lam", "rho", "weights")
+    keys = (
+        "image",
+        "n",
+        "mask",
+        "spokes",
+        "accel",
+        "decoder",
+        "eta",
+        "sigma",
+        "steps",
+        "lam",
+        "rho",
+        "weights",
+    )
     flags = {k: getattr(args, k, None) for k in keys}
     if getattr(args, "mu", None) is not None:
         flags["mu"] = tuple(args.mu)
@@ -70,11 +82,18 @@ def _run_experiment(args: argparse.Namespace, name: str) -> int:
     _threads(opts)
     resolve_device(opts.device)  # validated; these solvers run on the CPU
     cfg = resolve_config(
-        experiments.ExperimentConfig, file=opts.config, overrides=opts.overrides, flags=_experiment_flags(args)
+        experiments.ExperimentConfig,
+        file=opts.config,
+        overrides=opts.overrides,
+        flags=_experiment_flags(args),
     )
     seed_everything(opts.seed)
     out = _out(opts, name)
-    runner = {"recon": experiments.run_recon, "attack": experiments.run_attack, "sweep": experiments.run_sweep}[name]
+    runner = {
+        "recon": experiments.run_recon,
+        "attack": experiments.run_attack,
+        "sweep": experiments.run_sweep,
+    }[name]
     kwargs = {} if name == "recon" else {"quiet": opts.quiet}
     with measure() as m:
         metrics, head = runner(cfg, out, seed=opts.seed, **kwargs)
@@ -163,14 +182,24 @@ def _train(args: argparse.Namespace) -> int:
     out = _out(opts, "train-dnn")
     with measure() as m:
         res = dnn.train_unet(
-            cfg, seed=opts.seed, checkpoint=out / "checkpoint.pt", resume=not args.restart, device=device, quiet=opts.quiet
+            cfg,
+            seed=opts.seed,
+            checkpoint=out / "checkpoint.pt",
+            resume=not args.restart,
+            device=device,
+            quiet=opts.quiet,
         )
         metrics = dnn.evaluate_unet(res.net, cfg)
     metrics["final_loss"] = res.losses[-1]
     dnn.save_weights(out / "unet.npz", res.net, cfg, seed=opts.seed, extra=metrics)
     figures.save_curves(
-        out / "loss.png", range(1, len(res.losses) + 1), {"MSE": res.losses}, xlabel="step", ylabel="loss",
-        title="U-Net training (noise jittering)", logy=True,
+        out / "loss.png",
+        range(1, len(res.losses) + 1),
+        {"MSE": res.losses},
+        xlabel="step",
+        ylabel="loss",
+        title="U-Net training (noise jittering)",
+        logy=True,
     )
     head = (
         f"U-Net ({metrics['n_params']} params) rel l2 error {metrics['unet_rel_l2']:.3f} vs zero-filled "
@@ -199,7 +228,9 @@ def _bench(args: argparse.Namespace) -> int:
     _threads(opts)
     out = _out(opts, "bench")
     with measure() as m:
-        metrics, head = benchmark.run_benchmarks(out, quick=args.quick, peer=not args.no_peer, quiet=opts.quiet)
+        metrics, head = benchmark.run_benchmarks(
+            out, quick=args.quick, peer=not args.no_peer, quiet=opts.quiet
+        )
     write_result(
         out,
         command=_command(args),
@@ -223,7 +254,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _add_problem(p: argparse.ArgumentParser, *, attack: bool = True) -> None:
-    p.add_argument("--image", default=None, help="shepp-logan | ellipses | brain[:KEY] | path (.npy/.png/.nii[.gz])")
+    p.add_argument(
+        "--image", default=None, help="shepp-logan | ellipses | brain[:KEY] | path (.npy/.png/.nii[.gz])"
+    )
     p.add_argument("--n", type=int, default=None, help="image side (default 128)")
     p.add_argument("--mask", default=None, choices=("radial", "cartesian", "gaussian"))
     p.add_argument("--spokes", type=int, default=None, help="radial spokes (default 30)")
@@ -233,7 +266,9 @@ def _add_problem(p: argparse.ArgumentParser, *, attack: bool = True) -> None:
     p.add_argument("--rho", type=float, default=None, help="ADMM penalty rho")
     p.add_argument("--weights", default=None, help="U-Net weights (.npz from train-dnn); default: shipped")
     if attack:
-        p.add_argument("--eta", type=float, default=None, help="relative budget ||e|| <= eta ||y|| (default 0.01)")
+        p.add_argument(
+            "--eta", type=float, default=None, help="relative budget ||e|| <= eta ||y|| (default 0.01)"
+        )
         p.add_argument("--mu", type=float, nargs=2, default=None, metavar=("ROW", "COL"), help="disk centre")
         p.add_argument("--sigma", type=float, default=None, help="disk radius in pixels (default 3)")
         p.add_argument("--steps", type=int, default=None, help="Adam steps (default 40)")

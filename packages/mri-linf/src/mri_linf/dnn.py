@@ -146,7 +146,9 @@ def make_operator(cfg: TrainConfig, *, seed: int = 0) -> SubsampledFourier:
     return SubsampledFourier(make_mask(cfg.mask, cfg.n, spokes=cfg.spokes, accel=cfg.accel, seed=seed))
 
 
-def _batch(cfg: TrainConfig, op: SubsampledFourier, seed: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _batch(
+    cfg: TrainConfig, op: SubsampledFourier, seed: int, step: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Training batch ``step``: jittered zero-filled inputs and clean targets (channels layout)."""
     rng = np.random.default_rng(derive_seed(seed, "batch", step))
     imgs = np.stack([random_ellipses(cfg.n, cfg.n_ellipses, seed=rng) for _ in range(cfg.batch_size)])
@@ -154,11 +156,15 @@ def _batch(cfg: TrainConfig, op: SubsampledFourier, seed: int, step: int) -> tup
     y = op.A(x)
     level = torch.from_numpy(rng.uniform(0, cfg.jitter, size=(cfg.batch_size, 1))).to(torch.float32)
     noise = torch.from_numpy(
-        (rng.standard_normal((cfg.batch_size, op.m)) + 1j * rng.standard_normal((cfg.batch_size, op.m))).astype(
-            np.complex64
-        )
+        (
+            rng.standard_normal((cfg.batch_size, op.m)) + 1j * rng.standard_normal((cfg.batch_size, op.m))
+        ).astype(np.complex64)
     )
-    noise = noise * (level * torch.linalg.vector_norm(y, dim=-1, keepdim=True) / torch.linalg.vector_norm(noise, dim=-1, keepdim=True))
+    noise = noise * (
+        level
+        * torch.linalg.vector_norm(y, dim=-1, keepdim=True)
+        / torch.linalg.vector_norm(noise, dim=-1, keepdim=True)
+    )
     return _to_channels(op.A_adj(y + noise)), _to_channels(x)
 
 
@@ -208,7 +214,9 @@ def train_unet(
     if ckpt is not None and resume and ckpt.is_file():
         state = load_checkpoint(ckpt)
         if state.get("config") != asdict(cfg) or state.get("seed") != seed:
-            raise InputError(f"checkpoint {ckpt} was written with another config or seed; remove it or use a new --out")
+            raise InputError(
+                f"checkpoint {ckpt} was written with another config or seed; remove it or use a new --out"
+            )
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -243,7 +251,9 @@ def train_unet(
     return TrainResult(net=net.cpu(), config=cfg, losses=losses, steps_done=end)
 
 
-def save_weights(path: str | Path, net: UNet, cfg: TrainConfig, *, seed: int, extra: dict | None = None) -> Path:
+def save_weights(
+    path: str | Path, net: UNet, cfg: TrainConfig, *, seed: int, extra: dict | None = None
+) -> Path:
     """Save weights as a pickle-free ``.npz`` (float32 arrays + the config as JSON text)."""
     meta = {"config": asdict(cfg), "seed": seed, **(extra or {})}
     state = {f"w.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
@@ -256,7 +266,9 @@ def load_weights(path: str | Path | None = None) -> tuple[UNet, TrainConfig, dic
     if path is None:
         with resources.as_file(resources.files("mri_linf").joinpath(DEFAULT_WEIGHTS)) as p:
             if not Path(p).is_file():
-                raise InputError("no default U-Net weights are shipped in this installation; run `mri-linf train-dnn`")
+                raise InputError(
+                    "no default U-Net weights are shipped in this installation; run `mri-linf train-dnn`"
+                )
             state = load_checkpoint(p)
     else:
         if Path(path).suffix != ".npz":
@@ -267,7 +279,9 @@ def load_weights(path: str | Path | None = None) -> tuple[UNet, TrainConfig, dic
     meta = json.loads(str(state["meta_json"]))
     cfg = TrainConfig(**meta["config"])
     net = UNet(2, cfg.base_channels, cfg.depth)
-    net.load_state_dict({k[2:]: torch.from_numpy(np.asarray(v)) for k, v in state.items() if k.startswith("w.")})
+    net.load_state_dict(
+        {k[2:]: torch.from_numpy(np.asarray(v)) for k, v in state.items() if k.startswith("w.")}
+    )
     net.eval()
     return net, cfg, meta
 
@@ -285,4 +299,8 @@ def evaluate_unet(net: UNet, cfg: TrainConfig, *, seed: int = 1, n_images: int =
             errs.append(float(torch.linalg.vector_norm(dec(y) - x) / torch.linalg.vector_norm(x)))
             zf.append(float(torch.linalg.vector_norm(op.A_adj(y) - x) / torch.linalg.vector_norm(x)))
     n_params = sum(p.numel() for p in net.parameters())
-    return {"unet_rel_l2": float(np.mean(errs)), "zero_filled_rel_l2": float(np.mean(zf)), "n_params": n_params}
+    return {
+        "unet_rel_l2": float(np.mean(errs)),
+        "zero_filled_rel_l2": float(np.mean(zf)),
+        "n_params": n_params,
+    }

@@ -134,7 +134,9 @@ def make_decoder(cfg: ExperimentConfig, prob: Problem, name: str | None = None):
     if name == "unet":
         net, tcfg, _ = load_weights(cfg.weights)
         if tcfg.n != prob.op.shape[0] or prob.op.shape[0] != prob.op.shape[1]:
-            raise InputError(f"the U-Net weights were trained at n = {tcfg.n}, the problem is {prob.op.shape}")
+            raise InputError(
+                f"the U-Net weights were trained at n = {tcfg.n}, the problem is {prob.op.shape}"
+            )
         if cfg.double:
             net = net.double()
         return UNetDecoder(net, prob.op)
@@ -182,7 +184,9 @@ def run_attack(cfg: ExperimentConfig, out: Path, *, seed: int = 0, quiet: bool =
     metrics["random_linf"] = max(metrics["random_linf_in"], metrics["random_linf_out"])
     metrics["linf_over_random_linf"] = metrics["linf_in"] / max(metrics["random_linf"], 1e-300)
     metrics["truth_rel_l2_clean"] = rel_l2(res.x_ref, prob.x)
-    figures.save_attack_figures(out, cfg.decoder, prob.x, res.x_ref, res.x_adv, mu=mu, sigma=cfg.sigma, label=cfg.decoder)
+    figures.save_attack_figures(
+        out, cfg.decoder, prob.x, res.x_ref, res.x_adv, mu=mu, sigma=cfg.sigma, label=cfg.decoder
+    )
     head = (
         f"{cfg.decoder}, eta = {cfg.eta:g}: l-inf error in disk {metrics['linf_in']:.3f} vs "
         f"{metrics['random_linf']:.3f} for random noise of equal norm "
@@ -191,15 +195,23 @@ def run_attack(cfg: ExperimentConfig, out: Path, *, seed: int = 0, quiet: bool =
     if cfg.compare_dnn and cfg.decoder != "unet":
         net_cfg = dataclasses.replace(cfg, decoder="unet")
         unet = make_decoder(net_cfg, prob)
-        res_u = localized_attack(unet, prob.y, phi, cfg.eta, steps=cfg.steps, lr=cfg.lr, seed=seed, quiet=quiet)
+        res_u = localized_attack(
+            unet, prob.y, phi, cfg.eta, steps=cfg.steps, lr=cfg.lr, seed=seed, quiet=quiet
+        )
         metrics.update(_prefixed("unet_", res_u.metrics))
         metrics["unet_truth_rel_l2_clean"] = rel_l2(res_u.x_ref, prob.x)
         # transfer: each attack applied to the other decoder
-        metrics.update(_prefixed("transfer_to_unet_", perturbation_metrics(unet, prob.y, res.e, res_u.x_ref, phi)))
         metrics.update(
-            _prefixed(f"transfer_to_{cfg.decoder}_", perturbation_metrics(dec, prob.y, res_u.e, res.x_ref, phi))
+            _prefixed("transfer_to_unet_", perturbation_metrics(unet, prob.y, res.e, res_u.x_ref, phi))
         )
-        figures.save_attack_figures(out, "unet", prob.x, res_u.x_ref, res_u.x_adv, mu=mu, sigma=cfg.sigma, label="U-Net")
+        metrics.update(
+            _prefixed(
+                f"transfer_to_{cfg.decoder}_", perturbation_metrics(dec, prob.y, res_u.e, res.x_ref, phi)
+            )
+        )
+        figures.save_attack_figures(
+            out, "unet", prob.x, res_u.x_ref, res_u.x_adv, mu=mu, sigma=cfg.sigma, label="U-Net"
+        )
         head += f"; U-Net under the same attack: {metrics['unet_linf_in']:.3f}"
     return metrics, head
 
@@ -314,5 +326,7 @@ def run_recovery(cfg: RecoveryConfig, out: Path, *, seed: int = 0, quiet: bool =
         title=f"exact recovery, {cfg.image} {cfg.n}^2",
         logy=True,
     )
-    head = f"{cfg.decoder} exact recovery: " + ", ".join(f"{r['spokes']} spokes {r['rel_l2']:.1e}" for r in rows)
+    head = f"{cfg.decoder} exact recovery: " + ", ".join(
+        f"{r['spokes']} spokes {r['rel_l2']:.1e}" for r in rows
+    )
     return {"rows": rows}, head

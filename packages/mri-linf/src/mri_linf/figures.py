@@ -55,12 +55,25 @@ def save_attack_figures(out: Path, prefix: str, x_true, x_ref, x_adv, *, mu, sig
         save_image(out / "image.png", x_true, "ground truth", vmax=vmax),
         save_image(out / f"{prefix}_recon.png", x_ref, f"{label}: R(y)", vmax=vmax),
         save_image(out / f"{prefix}_perturbed.png", x_adv, f"{label}: R(y + e)", vmax=vmax),
-        save_error_map(out / f"{prefix}_error.png", _np(x_adv) - _np(x_ref), f"{label}: |R(y+e) - R(y)|", mu=mu, sigma=sigma),
+        save_error_map(
+            out / f"{prefix}_error.png",
+            _np(x_adv) - _np(x_ref),
+            f"{label}: |R(y+e) - R(y)|",
+            mu=mu,
+            sigma=sigma,
+        ),
     ]
 
 
 def save_curves(
-    path: Path, x: Sequence[float], curves: dict[str, Sequence[float]], *, xlabel: str, ylabel: str, title: str, logy: bool = False
+    path: Path,
+    x: Sequence[float],
+    curves: dict[str, Sequence[float]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    logy: bool = False,
 ) -> Path:
     """Several named curves against one x axis."""
     fig, ax = new_figure(figsize=(5, 3.5))

@@ -297,7 +297,9 @@ class TVPrimalDual(_TVBase):
         self.sigma = float(sigma) if sigma is not None else step
         _check_positive(tau=self.tau, sigma=self.sigma)
         if self.tau * self.sigma * 8.0 >= 1.0:
-            raise InputError(f"tau * sigma * 8 must be < 1 for convergence, got {self.tau * self.sigma * 8.0}")
+            raise InputError(
+                f"tau * sigma * 8 must be < 1 for convergence, got {self.tau * self.sigma * 8.0}"
+            )
 
     def _consts(self, y: torch.Tensor, op: SubsampledFourier) -> tuple:
         rdt = _real_dtype(y)
