@@ -100,7 +100,8 @@ class EmulatedWorkload:
         Base task time in seconds (sleep body) or grid size scale (compute body).
     kind : {"sleep", "compute"}
         Sleep bodies keep ratios exact when ranks exceed cores; compute bodies run a numpy
-        stencil ``factor`` times longer.
+        stencil whose step count is calibrated once (on first use) so that a base task takes
+        about ``task_s`` on an idle core, times ``factor``.
     perturbations : sequence of Perturbation
         Mid-run speed changes.
     rank, t0 : int, float, optional
@@ -117,6 +118,7 @@ class EmulatedWorkload:
     fail_on: int | None = None
     """Raise ``RuntimeError`` on this task index (to exercise error handling)."""
     _clock: list[float] = field(default_factory=list, compare=False, repr=False)
+    """Private per-copy state: [start time, calibrated stencil steps per base task]."""
 
     def __post_init__(self) -> None:
         parse_speeds(list(self.speeds))
@@ -150,11 +152,22 @@ class EmulatedWorkload:
         if self.kind == "sleep":
             time.sleep(self.task_s * f)
             return task
-        reps = max(1, round(f))
-        grid = np.zeros((48, 48))
-        grid[24, 24] = 1.0
-        steps = max(1, int(self.task_s * 2000))
-        return [stencil_step(grid, steps) for _ in range(reps)][-1]
+        reps = max(1, round(f * self._steps()))
+        grid = np.zeros((32, 32))
+        grid[16, 16] = 1.0
+        return stencil_step(grid, reps)
+
+    def _steps(self) -> float:
+        """Stencil steps per base task, calibrated once per bound copy to last ``task_s``."""
+        if len(self._clock) < 2:
+            if not self._clock:
+                self._clock.append(time.monotonic())
+            grid = np.zeros((32, 32))
+            start = time.perf_counter()
+            stencil_step(grid, 50)
+            per_step = max((time.perf_counter() - start) / 50, 1e-7)
+            self._clock.append(self.task_s / per_step)
+        return self._clock[1]
 
 
 def nominal_taus(workload: Callable[[int], Any] | EmulatedWorkload, n_ranks: int) -> list[float] | None:
