@@ -97,3 +97,23 @@ def test_encoders_zero_missing_modalities(toy):
 def test_encoder_feature_size_mismatch_is_rejected(toy):
     with pytest.raises(InputError, match="has 5 features"):
         Entities({"a": 7, "b": 3}, dim=4)(toy)
+
+
+def test_hetero_view_has_one_node_type_per_modality_and_identity_links(toy):
+    from torch_geometric.nn import HeteroConv, SAGEConv
+
+    from mmgraph.entities import to_hetero
+    from mmgraph.topology import knn_graph
+
+    toy.edge_index = knn_graph(toy.x_a, 3)
+    h = to_hetero(toy)
+    n_b = int(toy.mask_b.sum())
+    assert h["a"].num_nodes == 30 and h["b"].num_nodes == n_b
+    assert h["a", "same", "b"].edge_index.shape == (2, n_b)
+    assert torch.equal(h["b"].x, toy.x_b[toy.mask_b])
+    # the shared graph restricted to nodes that have modality b
+    kept = toy.mask_b[toy.edge_index[0]] & toy.mask_b[toy.edge_index[1]]
+    assert h["b", "links", "b"].edge_index.shape[1] == int(kept.sum())
+    conv = HeteroConv({et: SAGEConv((-1, -1), 4) for et in h.edge_types})
+    out = conv(h.x_dict, h.edge_index_dict)
+    assert out["a"].shape == (30, 4) and out["b"].shape == (n_b, 4)

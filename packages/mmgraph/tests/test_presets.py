@@ -97,7 +97,7 @@ def test_gns_radius_graph_predicts_forces_a_per_particle_model_cannot():
 def test_rag_gat_beats_bag_of_superpixels():
     from mmgraph.datasets import superpixel_digits
 
-    acc, base = _run("rag_gat", superpixel_digits(200, n_train=150), lr=0.01)
+    acc, base = _run("rag_gat", superpixel_digits(200, n_train=150))
     # measured: 0.30 vs bag-of-super-pixels (graph-free) 0.16; chance 0.10
     assert acc >= 0.25 and acc > base + 0.05
 

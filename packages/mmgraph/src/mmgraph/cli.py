@@ -255,7 +255,7 @@ def _ablation_record(rows, cfg, opts, m, task, name: str) -> str:
     uni = max(r.mean for r in rows if len(r.modalities) == 1)
     fused = [r for r in rows if len(r.modalities) > 1]
     best = max(fused, key=lambda r: r.mean) if fused else max(rows, key=lambda r: r.mean)
-    headline = f"{task.name}: best fused {best.variant} {best.mean:.3f} vs best unimodal {uni:.3f} (gap {best.mean - uni:+.3f})"
+    headline = f"{task.name}: best fused model ({best.variant}) {best.mean:.3f} vs best unimodal {uni:.3f} (gap {best.mean - uni:+.3f})"
     if opts.out is not None:
         chance = 1.0 / task.n_out
         plot_ablation(rows, opts.out / f"{name}.png", title=task.name, chance=chance)

@@ -304,7 +304,8 @@ class Entities(nn.Module):
                     f"modality {m!r} has {x.shape[1]} features, the encoder expects {self.in_dims[m]}"
                 )
             mask = data[f"mask_{m}"] if f"mask_{m}" in data else torch.ones(x.shape[0], dtype=torch.bool)
-            h[m] = enc(x) * mask[:, None].to(x.dtype)
+            z = enc(x)
+            h[m] = z if bool(mask.all()) else z * mask[:, None].to(z.dtype)
             masks[m] = mask
         return h, masks
 
@@ -322,3 +323,39 @@ class Entities(nn.Module):
         enc = f"MLP({self.hidden})" if self.hidden else "linear"
         mods = ", ".join(f"{m}[{d}]" for m, d in self.in_dims.items())
         return f"{self.unit} entities; {enc} encoders {mods} -> R^{self.dim}"
+
+
+def to_hetero(data: Any) -> Any:
+    """A multimodal node set as a PyG ``HeteroData``: one node type per modality.
+
+    Node type ``m`` holds the entities that have modality ``m`` (``x``, ``node_id`` = shared node
+    id). The shared graph becomes edge type ``(m, "links", m)`` among entities present in ``m``,
+    and ``(m1, "same", m2)`` joins the two views of one entity, so PyG's ``HeteroConv`` /
+    ``to_hetero`` can run per-modality relations.
+    """
+    from torch_geometric.data import HeteroData
+
+    out = HeteroData()
+    mods = modalities_of(data)
+    local = {}
+    for m in mods:
+        mask = data[f"mask_{m}"]
+        ids = mask.nonzero().reshape(-1)
+        out[m].x = data[f"x_{m}"][ids]
+        out[m].node_id = ids
+        pos = torch.full((data.num_nodes,), -1, dtype=torch.long)
+        pos[ids] = torch.arange(ids.numel())
+        local[m] = pos
+        if "y" in data and data.y.shape[0] == data.num_nodes:
+            out[m].y = data.y[ids]
+    if "edge_index" in data and data.edge_index is not None:
+        for m in mods:
+            src, dst = local[m][data.edge_index[0]], local[m][data.edge_index[1]]
+            keep = (src >= 0) & (dst >= 0)
+            out[m, "links", m].edge_index = torch.stack([src[keep], dst[keep]])
+    for m1 in mods:
+        for m2 in mods:
+            if m1 != m2:
+                both = ((local[m1] >= 0) & (local[m2] >= 0)).nonzero().reshape(-1)
+                out[m1, "same", m2].edge_index = torch.stack([local[m1][both], local[m2][both]])
+    return out

@@ -200,7 +200,9 @@ class MLPHead(nn.Module):
                 nn.Dropout(dropout), nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, out_dim)
             )
         else:
-            self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(in_dim, out_dim))
+            self.net = nn.Sequential(
+                nn.Dropout(dropout) if dropout > 0 else nn.Identity(), nn.Linear(in_dim, out_dim)
+            )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)

@@ -207,7 +207,7 @@ register_preset(
         _FUNET,
         _no_graph(_FUNET, "none"),
         {"epochs": 100, "lr": 0.01},
-        0.85,
+        0.90,
         "pixels -> 8x8 digit vectors as spectra; CNN branch -> dense branch; miniGCN -> full-batch GCN",
     )
 )
@@ -228,8 +228,8 @@ register_preset(
         "superpixels",
         _RAG_GAT,
         _no_graph(_RAG_GAT),
-        {"epochs": 40, "lr": 0.005, "batch_size": 32},
-        0.5,
+        {"epochs": 40, "lr": 0.01, "batch_size": 32},
+        0.25,
         "SLIC super-pixels of upsampled 8x8 digits instead of MNIST/CIFAR super-pixels",
     )
 )
@@ -250,7 +250,7 @@ register_preset(
         _TEXTGCN,
         _no_graph(_TEXTGCN),
         {"epochs": 100, "lr": 0.02},
-        0.6,
+        0.70,
         "synthetic topic corpus; one-hot word features + TF-IDF document features; linear head",
     )
 )
@@ -271,7 +271,7 @@ register_preset(
         _GNS,
         _no_graph(_GNS),
         {"epochs": 60, "lr": 0.003, "batch_size": 16, "weight_decay": 0.0},
-        0.7,
+        0.85,
         "one-step force prediction on static point clouds (no rollout, no velocity history)",
     )
 )
@@ -292,7 +292,7 @@ register_preset(
         _MMGL,
         _no_graph(_MMGL),
         {"epochs": 100, "lr": 0.01},
-        0.8,
+        0.95,
         "latent top-k cosine graph over modality embeddings; attention mixing in place of the sub-branch network",
     )
 )
