@@ -52,6 +52,7 @@ class TrainConfig:
     checkpoint_every: int = 0  # steps; 0 = only at the end
     out: str | None = None
     resume: bool = False
+    stop_after: int | None = None  # stop (with a checkpoint) after this many steps: interruption drills
     quiet: bool = True
     deepspeed_config: dict[str, Any] = field(default_factory=dict)
 
@@ -198,9 +199,14 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
         done = step + 1
         if out is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < total_steps:
             _save(trainer, engine, out, done)
+        if cfg.stop_after is not None and done >= cfg.stop_after and done < total_steps:
+            if out is not None:
+                _save(trainer, engine, out, done)
+            total_steps = done
+            break
     wall = time.perf_counter() - t0
     acc = evaluate(trainer, data.x_test, data.y_test, dtype)
-    if out is not None:
+    if out is not None and cfg.stop_after is None:
         _save(trainer, engine, out, total_steps)
     result: dict[str, Any] = {
         "config": asdict(cfg),
