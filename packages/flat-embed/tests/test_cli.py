@@ -291,3 +291,31 @@ def test_demo_runs_with_short_overrides(tmp_path):
     rec = json.loads((tmp_path / "result.json").read_text())
     assert rec["headline"].startswith("swiss-roll")
     assert (tmp_path / "latents.png").is_file() and (tmp_path / "interpolation.png").is_file()
+
+
+def test_image_manifold_is_not_lifted_and_trains_with_the_cnn(tmp_path):
+    assert (
+        main(
+            [
+                "train",
+                "--manifold",
+                "image-translation",
+                "--steps",
+                "3",
+                "--out",
+                str(tmp_path),
+                "--quiet",
+                "--set",
+                "warm_start='none'",
+                "--set",
+                "n_eval=60",
+                "--set",
+                "encoder='cnn'",
+                "--set",
+                "batch_size=16",
+            ]
+        )
+        == 0
+    )
+    rec = json.loads((tmp_path / "result.json").read_text())
+    assert rec["config"]["encoder"] == "cnn"

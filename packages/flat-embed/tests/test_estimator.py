@@ -97,3 +97,11 @@ def test_load_rejects_other_files(tmp_path):
     save_checkpoint(tmp_path / "x.pt", {"a": 1})
     with pytest.raises(InputError, match="not a flat-embed model"):
         FlatEmbedding.load(tmp_path / "x.pt")
+
+
+def test_public_names_are_exported_lazily():
+    import flat_embed
+
+    assert flat_embed.FlatEmbedding is FlatEmbedding
+    with pytest.raises(AttributeError):
+        _ = flat_embed.nope

@@ -134,7 +134,7 @@ def bench_memory(n_pairs: int = 100_000) -> dict[str, Any]:
     M = make_manifold("swiss-roll", ambient_dim=100)
     batch = PairSampler(M).sample(n_pairs, 2.0, np.random.default_rng(0))
     enc = _encoder(M.ambient_dim)
-    input_mb = 3 * n_pairs * M.ambient_dim * 4 / 2**20
+    input_mb = 3 * n_pairs * M.ambient_dim * 4 / 2**20  # the float32 tensor of x, y and midpoints
     rss0 = peak_rss_mb()
     tracemalloc.start()
     parts = _loss_on_batch(enc, batch, FlatEmbedLoss(), "cpu", torch.float32)
