@@ -164,3 +164,12 @@ def test_bench_quick_with_sigpy_peer(tmp_path):
     assert main(["bench", "--quick", "--out", str(out), "-q"]) == 0
     m = _record(out)["metrics"]
     assert m["tv_64"]["speedup_admm_vs_sigpy"] > 0
+
+
+def test_public_names_resolve_lazily():
+    import mri_linf
+
+    for name in mri_linf.__all__:
+        assert getattr(mri_linf, name) is not None
+    with pytest.raises(AttributeError):
+        _ = mri_linf.no_such_name

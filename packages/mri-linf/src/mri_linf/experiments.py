@@ -141,6 +141,9 @@ def make_decoder(cfg: ExperimentConfig, prob: Problem, name: str | None = None):
             net = net.double()
         return UNetDecoder(net, prob.op)
     solver = make_solver(cfg, name)
+    if cfg.unroll > 200 and hasattr(solver, "checkpoint_every"):
+        # autograd memory grows ~ unroll x 5 n^2 x 16 B: recompute segments beyond 200 iterations
+        solver.checkpoint_every = 20
     return TVDecoder.warm_started(solver, prob.op, prob.y, clean_iter=cfg.clean_iter, n_iter=cfg.unroll)
 
 
