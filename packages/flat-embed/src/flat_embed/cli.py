@@ -53,7 +53,8 @@ class RunConfig:
     n_neighbors: int = 10
     dtype: Literal["float32", "float64"] = "float32"
     decoder: bool = False
-    n_eval: int = 2000
+    n_eval: int = 2000  # evaluation sample size
+    n_interp: int = 300  # geodesic test pairs for the interpolation error
     baselines: list[str] = field(default_factory=lambda: ["isomap", "lle", "spectral", "autoencoder"])
     ae_steps: int = 3000
 
@@ -156,7 +157,7 @@ def _estimator(cfg: RunConfig, seed: int, device: str):
     )
 
 
-def _manifold_metrics(est, manifold, n: int, seed: int) -> dict[str, Any]:
+def _manifold_metrics(est, manifold, n: int, seed: int, n_interp: int = 300) -> dict[str, Any]:
     from flat_embed.metrics import (
         distortion_stats,
         interpolation_error,
@@ -177,7 +178,9 @@ def _manifold_metrics(est, manifold, n: int, seed: int) -> dict[str, Any]:
     pairs = PairSampler(manifold).sample(n, eps, rng)
     out["loss_at_eps_end"] = loss_on_pairs(est.transform, pairs, lam=est.lam, w=est.w)
     out["distortion_stats"] = distortion_stats(est.transform(pairs.x), est.transform(pairs.y), pairs.d)
-    out["interpolation"] = interpolation_error(est.transform, manifold, relative_to="distance", seed=seed)
+    out["interpolation"] = interpolation_error(
+        est.transform, manifold, n=n_interp, relative_to="distance", seed=seed
+    )
     return out
 
 
@@ -215,7 +218,7 @@ def _train(args: argparse.Namespace) -> int:
     model = est.save(out / "model.pt")
     metrics: dict[str, Any] = {"final": est.history_[-1]}
     if manifold is not None:
-        metrics.update(_manifold_metrics(est, manifold, cfg.n_eval, opts.seed))
+        metrics.update(_manifold_metrics(est, manifold, cfg.n_eval, opts.seed, cfg.n_interp))
     plot_training(est.history_, out / "training.png")
     head = f"trained {cfg.steps} steps: loss {est.history_[-1]['total']:.3g}"
     if "procrustes" in metrics:
@@ -248,7 +251,7 @@ def _eval(args: argparse.Namespace) -> int:
             f"ambient_dim={cfg.ambient_dim} gives {manifold.ambient_dim}"
         )
     with measure() as m:
-        metrics = _manifold_metrics(est, manifold, cfg.n_eval, opts.seed)
+        metrics = _manifold_metrics(est, manifold, cfg.n_eval, opts.seed, cfg.n_interp)
     out = _out(opts, "flat-embed-eval")
     head = f"{cfg.manifold}: interpolation error {metrics['interpolation']['mean']:.3g}"
     write_result(
@@ -360,6 +363,7 @@ def _run_compare(cfg: RunConfig, opts, out: Path, methods: Sequence[str], n_samp
         manifold,
         methods=methods,
         n_samples=n_samples,
+        n_interp=cfg.n_interp,
         n_neighbors=cfg.n_neighbors,
         flat_params=flat,
         ae_steps=cfg.ae_steps,
