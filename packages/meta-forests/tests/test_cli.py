@@ -63,7 +63,7 @@ def test_benchmark_prints_and_saves_a_table(tmp_path, capsys):
     assert (out / "table.md").read_text().strip() == printed.strip()
     assert (out / "lodo_accuracy.png").exists()
     rec = json.loads((out / "result.json").read_text())
-    assert len(rec["metrics"]["selected_meta_variant"]) == 2
+    assert len(rec["metrics"]["selected_meta_variant"]) == 1
 
 
 def test_fit_then_predict_round_trip(tmp_path, capsys):
