@@ -144,3 +144,31 @@ def test_eps_curriculum_is_geometric_then_constant():
 def test_bad_training_config_is_rejected(kw, msg):
     with pytest.raises(InputError, match=msg):
         TrainConfig(**kw)
+
+
+@pytest.mark.parametrize("method", ["isomap", "spectral"])
+def test_warm_start_targets_have_the_metric_scale_of_the_data(method):
+    """Isomap preserves geodesic distances; spectral coordinates are rescaled to kNN edge lengths."""
+    from flat_embed.train import warm_start_targets
+
+    m = make_manifold("plane", width=2.0, height=1.0)
+    p = m.sample_params(500, np.random.default_rng(0))
+    Y = warm_start_targets(m.embed(p), 2, method, n_neighbors=10)
+    assert np.allclose(Y.mean(0), 0, atol=1e-9)
+    if method == "isomap":
+        assert procrustes_error(Y, p) < 0.1  # kNN-graph paths overestimate distances by a few %
+    else:  # Laplacian eigenmaps bend the rectangle, but local lengths match after rescaling
+        from sklearn.neighbors import NearestNeighbors
+
+        _, idx = NearestNeighbors(n_neighbors=2).fit(p).kneighbors(p)
+        ratio = np.linalg.norm(Y[idx[:, 1]] - Y, axis=1) / np.linalg.norm(p[idx[:, 1]] - p, axis=1)
+        assert 0.5 < np.median(ratio) < 2.0
+
+
+def test_warm_start_on_a_disconnected_sample_is_rejected():
+    from flat_embed.train import warm_start_targets
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.standard_normal((40, 3)), rng.standard_normal((40, 3)) + 100]
+    with pytest.raises(InputError, match="2 components"):
+        warm_start_targets(X, 2, "isomap", n_neighbors=5)
