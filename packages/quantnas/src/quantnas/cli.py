@@ -239,7 +239,7 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _pareto(args: argparse.Namespace) -> int:
-    from core_utils import read_result
+    from core_utils.records import read_result
     from quantnas.pareto import ModelPoint, pareto_front, plot_pareto
 
     opts = common_options(args)

@@ -258,4 +258,5 @@ def final_entropy(result: SearchResult) -> float:
     """Mean per-block entropy of the final architecture distribution."""
     if result.supernet is None:
         return math.nan
-    return float(np.mean([float(entropy(b.probs())) for b in result.supernet.mixed_blocks()]))
+    with torch.no_grad():
+        return float(np.mean([float(entropy(b.probs())) for b in result.supernet.mixed_blocks()]))
