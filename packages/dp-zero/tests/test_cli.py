@@ -26,9 +26,16 @@ def test_unknown_command_is_one_line_exit_2(capsys):
 
 
 def test_account_prints_the_rdp_epsilon(capsys, tmp_path):
-    assert main(["account", "--q", str(256 / 60000), "--sigma", "1.1", "--steps", "14100", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            ["account", "--q", str(256 / 60000), "--sigma", "1.1", "--steps", "14100", "--out", str(tmp_path)]
+        )
+        == 0
+    )
     assert "epsilon = 2.6003" in capsys.readouterr().out
-    assert json.loads((tmp_path / "result.json").read_text())["metrics"]["epsilon"] == pytest.approx(2.6003, rel=1e-4)
+    assert json.loads((tmp_path / "result.json").read_text())["metrics"]["epsilon"] == pytest.approx(
+        2.6003, rel=1e-4
+    )
 
 
 def test_calibrate_prints_the_noise_multiplier(capsys):

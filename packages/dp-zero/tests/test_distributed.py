@@ -46,7 +46,13 @@ def test_world_size_one_equals_world_size_two(results):
     local = update_check("local", 0, "fp32", 1, 0, 1)
     ref = reference_update()
     assert _max_err(local, ref) < 1e-6
-    assert _max_err(results["updates"]["deepspeed/stage3/fp32/gas1/w2"], {n: torch.tensor(v) for n, v in local.items()}) < 1e-6
+    assert (
+        _max_err(
+            results["updates"]["deepspeed/stage3/fp32/gas1/w2"],
+            {n: torch.tensor(v) for n, v in local.items()},
+        )
+        < 1e-6
+    )
 
 
 def test_bf16_stage3_update_is_close_to_the_reference(results):
@@ -61,7 +67,9 @@ def test_fp16_static_loss_scale_update(results):
     assert _max_err(upd, reference_update()) < 1e-2
 
 
-@pytest.mark.parametrize("key", ["deepspeed/stage1/gas2/w2", "deepspeed/stage3/gas2/w2", "fsdp/stage0/gas2/w2"])
+@pytest.mark.parametrize(
+    "key", ["deepspeed/stage1/gas2/w2", "deepspeed/stage3/gas2/w2", "fsdp/stage0/gas2/w2"]
+)
 def test_noise_std_is_sigma_r_once_across_ranks_and_micro_steps(results, key):
     vals = torch.tensor(results["noise"][key])
     se = MAX_GRAD_NORM / math.sqrt(2 * vals.numel())

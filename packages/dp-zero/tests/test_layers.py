@@ -39,7 +39,11 @@ CASES = {
     "conv2d": (lambda: nn.Conv2d(2, 3, 3, padding=1, dilation=1), lambda: torch.randn(6, 2, 5, 5), (3, 5, 5)),
     "conv2d-strided": (lambda: nn.Conv2d(2, 3, (2, 3), stride=2), lambda: torch.randn(6, 2, 6, 7), (3, 3, 3)),
     "embedding": (lambda: nn.Embedding(7, 4), lambda: torch.randint(0, 7, (6, 10)), (10, 4)),
-    "embedding-padding": (lambda: nn.Embedding(7, 4, padding_idx=0), lambda: torch.randint(0, 7, (6, 10)), (10, 4)),
+    "embedding-padding": (
+        lambda: nn.Embedding(7, 4, padding_idx=0),
+        lambda: torch.randint(0, 7, (6, 10)),
+        (10, 4),
+    ),
     "layernorm": (lambda: nn.LayerNorm(6), lambda: torch.randn(6, 5, 6), (5, 6)),
     "groupnorm": (lambda: nn.GroupNorm(2, 4), lambda: torch.randn(6, 4, 3, 3), (4, 3, 3)),
 }
@@ -62,8 +66,14 @@ def test_per_sample_norms_equal_vmap_norms(case):
     want = sum(g.flatten(1).square().sum(1) for g in gs.values())
 
     conv = copy.deepcopy(model)
-    eng = DPZeroEngine(batch_size=6, sample_size=100, noise_multiplier=0.0, clipping_fn="abadi",
-                       max_grad_norm=1e6, loss_reduction="sum")
+    eng = DPZeroEngine(
+        batch_size=6,
+        sample_size=100,
+        noise_multiplier=0.0,
+        clipping_fn="abadi",
+        max_grad_norm=1e6,
+        loss_reduction="sum",
+    )
     eng.convert(conv)
     mse(conv(x), y).backward()
     # huge threshold: C = 1, so the recorded clipped norms are the raw per-sample norms
@@ -84,8 +94,14 @@ def test_layerwise_clipped_sum_equals_explicit_clipping(case, fn):
     x, y = make_x(), torch.randn(6)
     want = reference_clipped_sum(model, mse, x, y, max_grad_norm=0.5, clipping_fn=fn)
     conv = copy.deepcopy(model)
-    eng = DPZeroEngine(batch_size=6, sample_size=100, noise_multiplier=0.0, clipping_fn=fn,
-                       max_grad_norm=0.5, loss_reduction="sum")
+    eng = DPZeroEngine(
+        batch_size=6,
+        sample_size=100,
+        noise_multiplier=0.0,
+        clipping_fn=fn,
+        max_grad_norm=0.5,
+        loss_reduction="sum",
+    )
     eng.convert(conv)
     mse(conv(x), y).backward()
     assert len(layer_groups(model)) == 2
@@ -97,11 +113,19 @@ def test_all_layer_clipping_equals_explicit_clipping():
     torch.manual_seed(2)
     model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.LayerNorm(8), nn.Linear(8, 1))
     x, y = torch.randn(7, 4), torch.randn(7)
-    want = reference_clipped_sum(model, mse, x, y, max_grad_norm=0.3, clipping_fn="abadi",
-                                 clipping_style="all-layer")
+    want = reference_clipped_sum(
+        model, mse, x, y, max_grad_norm=0.3, clipping_fn="abadi", clipping_style="all-layer"
+    )
     conv = copy.deepcopy(model)
-    eng = DPZeroEngine(batch_size=7, sample_size=100, noise_multiplier=0.0, clipping_fn="abadi",
-                       max_grad_norm=0.3, clipping_style="all-layer", loss_reduction="sum")
+    eng = DPZeroEngine(
+        batch_size=7,
+        sample_size=100,
+        noise_multiplier=0.0,
+        clipping_fn="abadi",
+        max_grad_norm=0.3,
+        clipping_style="all-layer",
+        loss_reduction="sum",
+    )
     eng.convert(conv)
     mse(conv(x), y).backward()
     for n, p in conv.named_parameters():
@@ -111,8 +135,9 @@ def test_all_layer_clipping_equals_explicit_clipping():
 
 def test_input_gradients_are_unchanged_by_conversion():
     torch.manual_seed(3)
-    model = nn.Sequential(nn.Conv1d(2, 3, 3), nn.GroupNorm(1, 3), nn.Flatten(), nn.Linear(3 * 6, 4),
-                          nn.LayerNorm(4))
+    model = nn.Sequential(
+        nn.Conv1d(2, 3, 3), nn.GroupNorm(1, 3), nn.Flatten(), nn.Linear(3 * 6, 4), nn.LayerNorm(4)
+    )
     conv = copy.deepcopy(model)
     DPZeroEngine(batch_size=5, sample_size=100, noise_multiplier=0.0).convert(conv)
     x1 = torch.randn(5, 2, 8, requires_grad=True)
@@ -132,8 +157,9 @@ def test_hybrid_rule_ghost_and_instantiated_agree():
 
 
 def test_unsupported_trainable_layers_are_refused_by_name():
-    model = nn.Sequential(nn.Linear(3, 3), nn.MultiheadAttention(3, 1), nn.Conv2d(2, 2, 3, groups=2),
-                          nn.BatchNorm1d(3))
+    model = nn.Sequential(
+        nn.Linear(3, 3), nn.MultiheadAttention(3, 1), nn.Conv2d(2, 2, 3, groups=2), nn.BatchNorm1d(3)
+    )
     eng = DPZeroEngine(batch_size=4, sample_size=100, noise_multiplier=1.0)
     with pytest.raises(InputError) as err:
         eng.convert(model)

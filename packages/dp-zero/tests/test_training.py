@@ -28,7 +28,9 @@ def test_resume_after_interruption_reproduces_the_run(tmp_path):
     assert part["steps"] == 7
     rest = train(TrainConfig(**{**cfg.__dict__, "out": str(tmp_path), "resume": True}))
     assert rest["steps_this_run"] == full["steps"] - 7
-    assert [v for _, v in rest["loss_curve"]] == pytest.approx([v for _, v in full["loss_curve"][7:]], rel=1e-6)
+    assert [v for _, v in rest["loss_curve"]] == pytest.approx(
+        [v for _, v in full["loss_curve"][7:]], rel=1e-6
+    )
     assert rest["epsilon"] == pytest.approx(full["epsilon"])
     assert rest["test_accuracy"] == full["test_accuracy"]
 

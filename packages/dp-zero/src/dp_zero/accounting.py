@@ -68,9 +68,7 @@ def _log_a_int(q: float, sigma: float, alpha: int) -> float:
     """log A_alpha for integer alpha: binomial expansion (Mironov et al. 2019, Section 3.3)."""
     log_a = -np.inf
     for i in range(alpha + 1):
-        log_coef_i = (
-            math.log(special.binom(alpha, i)) + i * math.log(q) + (alpha - i) * math.log(1 - q)
-        )
+        log_coef_i = math.log(special.binom(alpha, i)) + i * math.log(q) + (alpha - i) * math.log(1 - q)
         s = log_coef_i + (i * i - i) / (2 * (sigma**2))
         log_a = _log_add(log_a, s)
     return float(log_a)
@@ -121,9 +119,7 @@ def rdp_sampled_gaussian(q: float, sigma: float, alpha: float) -> float:
     return log_a / (alpha - 1)
 
 
-def rdp_to_epsilon(
-    orders: Sequence[float], rdp: Sequence[float], delta: float
-) -> tuple[float, float]:
+def rdp_to_epsilon(orders: Sequence[float], rdp: Sequence[float], delta: float) -> tuple[float, float]:
     """Best (epsilon, order) from an RDP curve (Balle et al. 2020, Theorem 21).
 
     ``eps = rdp - (log(delta) + log(alpha)) / (alpha - 1) + log((alpha - 1) / alpha)``.

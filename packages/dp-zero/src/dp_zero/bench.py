@@ -56,7 +56,9 @@ def _engine(cfg: BenchConfig) -> DPZeroEngine:
 
 def _lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     # per-sample mean over tokens, summed over the batch: an ordinary sum-of-per-sample losses
-    per_tok = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
+    per_tok = F.cross_entropy(
+        logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none"
+    )
     return per_tok.reshape(targets.shape).mean(1).sum()
 
 

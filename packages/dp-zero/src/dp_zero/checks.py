@@ -86,7 +86,14 @@ def precision_supported(backend: str, precision: str) -> bool:
 
 
 def update_check(
-    backend: str, stage: int, precision: str, gas: int, rank: int, world: int, *, seed: int = 0,
+    backend: str,
+    stage: int,
+    precision: str,
+    gas: int,
+    rank: int,
+    world: int,
+    *,
+    seed: int = 0,
     clipping_fn: str = "abadi",
 ) -> dict[str, list] | None:
     """Parameter change of one private SGD step (lr 1, sigma 0) on the check batch (``None`` when

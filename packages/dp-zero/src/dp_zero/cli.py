@@ -93,7 +93,9 @@ def _train(args: argparse.Namespace) -> int:
     with measure() as m:
         res = run(cfg)
     eps = res.get("epsilon")
-    head = f"test accuracy {res['test_accuracy']:.3f}" + (f" at epsilon {eps:.2f}" if eps is not None else " (non-private)")
+    head = f"test accuracy {res['test_accuracy']:.3f}" + (
+        f" at epsilon {eps:.2f}" if eps is not None else " (non-private)"
+    )
     print(head)
     if opts.out:
         metrics = {k: v for k, v in res.items() if k not in ("config", "loss_curve")}
@@ -119,7 +121,10 @@ def _demo(args: argparse.Namespace) -> int:
         steps = [s for s, _ in res["loss_curve"]]
         losses = [v for _, v in res["loss_curve"]]
         k = 10
-        smooth = [sum(losses[max(0, i - k + 1) : i + 1]) / len(losses[max(0, i - k + 1) : i + 1]) for i in range(len(losses))]
+        smooth = [
+            sum(losses[max(0, i - k + 1) : i + 1]) / len(losses[max(0, i - k + 1) : i + 1])
+            for i in range(len(losses))
+        ]
         ax.plot(steps, smooth, label=f"{label} (test acc {res['test_accuracy']:.3f})")
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("training loss (10-step mean)")
@@ -165,7 +170,9 @@ def _bench(args: argparse.Namespace) -> int:
     stages = tuple(int(s) for s in args.stages.split(",")) if args.stages else ()
     if any(s not in (1, 2, 3) for s in stages):
         raise InputError(f"--stages must list ZeRO stages from 1,2,3, got {args.stages!r}")
-    cfg = BenchConfig(stages=stages, nproc=args.nproc, steps=args.steps, seed=opts.seed, opacus=not args.no_opacus)
+    cfg = BenchConfig(
+        stages=stages, nproc=args.nproc, steps=args.steps, seed=opts.seed, opacus=not args.no_opacus
+    )
     with measure() as m:
         res = run_bench(cfg)
     for row in res["zero"]:

@@ -11,7 +11,6 @@ For a logical batch of expected size ``B`` over ``W`` ranks the update is (spec 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,7 +117,9 @@ class DPZeroEngine:
         if max_grad_norm <= 0:
             raise InputError(f"max_grad_norm must be > 0, got {max_grad_norm}")
         if clipping_style not in CLIPPING_STYLES:
-            raise InputError(f"clipping_style must be one of {', '.join(CLIPPING_STYLES)}, got {clipping_style!r}")
+            raise InputError(
+                f"clipping_style must be one of {', '.join(CLIPPING_STYLES)}, got {clipping_style!r}"
+            )
         if loss_reduction not in LOSS_REDUCTIONS:
             raise InputError(f"loss_reduction must be 'mean' or 'sum', got {loss_reduction!r}")
         if accounting not in ACCOUNTANTS:
@@ -181,7 +182,9 @@ class DPZeroEngine:
         if scaling.loss_scale <= 0 or scaling.loss_divisor <= 0:
             raise InputError("loss_scale and loss_divisor must be > 0")
         self.scaling = scaling
-        self.noise = RankNoise(self.noise_multiplier, self.seed, scaling.rank, scaling.world_size, self.noise_mode)
+        self.noise = RankNoise(
+            self.noise_multiplier, self.seed, scaling.rank, scaling.world_size, self.noise_mode
+        )
 
     @property
     def planned_steps(self) -> int | None:
@@ -278,7 +281,10 @@ class DPZeroEngine:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        if abs(state["sample_rate"] - self.sample_rate) > 1e-12 or state["noise_multiplier"] != self.noise_multiplier:
+        if (
+            abs(state["sample_rate"] - self.sample_rate) > 1e-12
+            or state["noise_multiplier"] != self.noise_multiplier
+        ):
             raise InputError("checkpoint was written with a different sample rate or noise multiplier")
         self.accountant.load_state_dict(state["accountant"])
         self.step = int(state["step"])
@@ -306,7 +312,11 @@ class DPZeroEngine:
 
         self.convert(module)
         self.attach(BackendScaling())
-        loader = poisson_loader(data_loader.dataset, self.sample_rate, seed=self.seed) if poisson_sampling else data_loader
+        loader = (
+            poisson_loader(data_loader.dataset, self.sample_rate, seed=self.seed)
+            if poisson_sampling
+            else data_loader
+        )
         return module, DPOptimizer(optimizer, self), loader
 
 

@@ -52,7 +52,9 @@ def launch(spec: dict[str, Any], *, nproc: int, timeout: float = 300.0, threads:
         env.setdefault("DS_ACCELERATOR", "cpu" if not _cuda() else "cuda")
         log_path = Path(tmp) / "log.txt"
         with log_path.open("wb") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
             try:
                 code = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

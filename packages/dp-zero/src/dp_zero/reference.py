@@ -18,7 +18,10 @@ from dp_zero.layers import find_rule
 
 
 def per_sample_grads(
-    model: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
 ) -> dict[str, torch.Tensor]:
     """``{name: B x *shape}`` gradients of ``loss_fn(model(x_i), y_i)`` for each sample ``i``."""
     params = {n: p.detach() for n, p in model.named_parameters() if p.requires_grad}

@@ -85,7 +85,12 @@ def _slice_empty(obj):
 
 
 def poisson_loader(
-    dataset: Dataset, sample_rate: float, *, seed: int = 0, rank: int = 0, world_size: int = 1,
+    dataset: Dataset,
+    sample_rate: float,
+    *,
+    seed: int = 0,
+    rank: int = 0,
+    world_size: int = 1,
     steps: int | None = None,
 ) -> DataLoader:
     """A ``DataLoader`` over ``dataset`` with :class:`PoissonBatchSampler` batches."""

@@ -83,6 +83,11 @@ class TrainConfig:
             raise InputError(f"--optimizer must be adam or sgd, got {self.optimizer!r}")
         if self.private and (self.target_epsilon is None) == (self.noise_multiplier is None):
             raise InputError("give exactly one of --target-epsilon and --noise-multiplier")
+        if self.clipping_style == "all-layer" and (self.backend != "local" or self.nproc > 1):
+            raise InputError(
+                "--clipping-style all-layer breaks ZeRO's overlap of backward and communication: "
+                "it is available with --backend local only; use layer-wise"
+            )
         if self.resume and not self.out:
             raise InputError("--resume needs --out (the folder holding the checkpoint)")
         if self.backend == "deepspeed":
@@ -134,11 +139,17 @@ def make_trainer(cfg: TrainConfig, model, engine):
         from dp_zero.backends import fsdp
 
         return fsdp.initialize(
-            model, _optimizer_factory(cfg), engine, precision=cfg.precision, gradient_accumulation_steps=cfg.grad_accum
+            model,
+            _optimizer_factory(cfg),
+            engine,
+            precision=cfg.precision,
+            gradient_accumulation_steps=cfg.grad_accum,
         )
     from dp_zero.backends import local
 
-    return local.initialize(model, _optimizer_factory(cfg), engine, gradient_accumulation_steps=cfg.grad_accum)
+    return local.initialize(
+        model, _optimizer_factory(cfg), engine, gradient_accumulation_steps=cfg.grad_accum
+    )
 
 
 def poisson_indices(n: int, q: float, seed: int, step: int, rank: int, world: int) -> torch.Tensor:
@@ -197,7 +208,12 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
             trainer.step()
         curve.append((step, loss_sum / max(1, len(idx))))
         done = step + 1
-        if out is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < total_steps:
+        if (
+            out is not None
+            and cfg.checkpoint_every
+            and done % cfg.checkpoint_every == 0
+            and done < total_steps
+        ):
             _save(trainer, engine, out, done)
         if cfg.stop_after is not None and done >= cfg.stop_after and done < total_steps:
             if out is not None:
@@ -263,7 +279,9 @@ def run(cfg: TrainConfig, *, timeout: float = 1800.0) -> dict[str, Any]:
         return train(cfg)
     from dp_zero.launch import launch
 
-    return launch({"task": "train", "backend": cfg.backend, "config": asdict(cfg)}, nproc=cfg.nproc, timeout=timeout)
+    return launch(
+        {"task": "train", "backend": cfg.backend, "config": asdict(cfg)}, nproc=cfg.nproc, timeout=timeout
+    )
 
 
 def planned_epsilon(cfg: TrainConfig, n: int) -> float:

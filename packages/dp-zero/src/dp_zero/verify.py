@@ -77,7 +77,12 @@ def clipping_row(max_grad_norm: float = 1.0) -> tuple[str, float, float, bool]:
         F.cross_entropy(model(x), y, reduction="sum").backward()
         norm = math.sqrt(sum(float(p.grad.square().sum()) for p in model.parameters()))
         worst = max(worst, norm)
-    return ("max per-sample clipped norm / R", worst / max_grad_norm, 1.0, worst <= max_grad_norm * (1 + 1e-6))
+    return (
+        "max per-sample clipped norm / R",
+        worst / max_grad_norm,
+        1.0,
+        worst <= max_grad_norm * (1 + 1e-6),
+    )
 
 
 def accountant_rows() -> list[tuple[str, float, float, bool]]:
@@ -88,11 +93,15 @@ def accountant_rows() -> list[tuple[str, float, float, bool]]:
         rel = abs(eps - want) / want
         rows.append((f"RDP eps(q={q:.4g}, sigma={sigma}, T={steps})", eps, want, rel < 1e-3))
     sigma = get_noise_multiplier(2.0, 1e-5, 1024 / 50000, epochs=3)
-    rows.append(("calibrated sigma (eps=2, q=1024/50000, 3 epochs)", sigma, 1.0156, abs(sigma - 1.0156) < 1e-3))
+    rows.append(
+        ("calibrated sigma (eps=2, q=1024/50000, 3 epochs)", sigma, 1.0156, abs(sigma - 1.0156) < 1e-3)
+    )
     return rows
 
 
-def distributed_rows(backend: str, nproc: int, stages: tuple[int, ...], timeout: float) -> list[tuple[str, float, float, bool]]:
+def distributed_rows(
+    backend: str, nproc: int, stages: tuple[int, ...], timeout: float
+) -> list[tuple[str, float, float, bool]]:
     """Oracles 2, 4, 5 under ``backend`` with ``nproc`` gloo processes."""
     from dp_zero.checks import BATCH, MAX_GRAD_NORM, reference_update
     from dp_zero.launch import launch
@@ -124,4 +133,8 @@ def run_verify(
     rows = norm_rows() + [clipping_row()] + accountant_rows()
     if backend != "none":
         rows += distributed_rows(backend, nproc, stages, timeout)
-    return {"rows": [list(r) for r in rows], "passed": sum(r[3] for r in rows), "failed": sum(not r[3] for r in rows)}
+    return {
+        "rows": [list(r) for r in rows],
+        "passed": sum(r[3] for r in rows),
+        "failed": sum(not r[3] for r in rows),
+    }

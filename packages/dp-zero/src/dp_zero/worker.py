@@ -13,15 +13,19 @@ import warnings
 from pathlib import Path
 
 
-def _init(backend: str) -> tuple[int, int]:
+def _init(backend: str, timeout_s: float) -> tuple[int, int]:
+    from datetime import timedelta
+
     import torch.distributed as dist
 
+    # a collective that never completes (a peer died) raises after timeout_s instead of hanging
+    timeout = timedelta(seconds=timeout_s)
     if backend == "deepspeed":
         from dp_zero.backends.deepspeed import init_distributed
 
-        init_distributed()
+        init_distributed(timeout=timeout)
     else:
-        dist.init_process_group("gloo")
+        dist.init_process_group("gloo", timeout=timeout)
     return dist.get_rank(), dist.get_world_size()
 
 
@@ -37,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         from dp_zero.comm import CommCounter
 
         CommCounter.install()
-    rank, world = _init(spec["backend"])
+    rank, world = _init(spec["backend"], float(spec.get("collective_timeout_s", 600)))
     task = spec["task"]
     if task == "check":
         from dp_zero.checks import run_checks

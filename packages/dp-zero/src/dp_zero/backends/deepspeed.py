@@ -71,7 +71,9 @@ def build_config(
         fp16.update(enabled=True)
         fp16.setdefault("loss_scale", 1.0)
         if fp16["loss_scale"] == 0:
-            raise InputError("dynamic fp16 loss scaling (loss_scale 0) is not supported: use a static loss_scale")
+            raise InputError(
+                "dynamic fp16 loss scaling (loss_scale 0) is not supported: use a static loss_scale"
+            )
         cfg["fp16"] = fp16
         cfg.pop("bf16", None)
     elif precision == "bf16":
@@ -94,7 +96,9 @@ def validate_user_config(cfg: dict[str, Any]) -> None:
     if cfg.get("prescale_gradients"):
         raise InputError("prescale_gradients changes the gradient scaling the privacy engine relies on")
     if cfg.get("gradient_predivide_factor", 1.0) != 1.0:
-        raise InputError("gradient_predivide_factor != 1 changes the gradient scaling the privacy engine relies on")
+        raise InputError(
+            "gradient_predivide_factor != 1 changes the gradient scaling the privacy engine relies on"
+        )
     if "optimizer" in cfg:
         raise InputError("pass the optimizer as a client optimizer, not in the DeepSpeed config")
     if cfg.get("gradient_clipping", 0) > 0:
@@ -106,7 +110,7 @@ def validate_user_config(cfg: dict[str, Any]) -> None:
         )
 
 
-def init_distributed() -> None:
+def init_distributed(timeout=None) -> None:
     """``deepspeed.init_distributed`` with gloo on CPU (skipping the shm op build) or NCCL on GPU."""
     cpu = not torch.cuda.is_available()
     if cpu:
@@ -116,7 +120,8 @@ def init_distributed() -> None:
         importlib.import_module("deepspeed.comm.torch").build_shm_op = lambda: None
     import deepspeed
 
-    deepspeed.init_distributed(dist_backend="gloo" if cpu else "nccl")
+    kwargs = {} if timeout is None else {"timeout": timeout}
+    deepspeed.init_distributed(dist_backend="gloo" if cpu else "nccl", **kwargs)
 
 
 class DeepSpeedTrainer(Trainer):
@@ -197,5 +202,7 @@ def initialize(
                 name=f"DeepSpeed ZeRO-{stage}",
             )
         )
-    ds_engine, _, _, _ = deepspeed.initialize(model=model, optimizer=optimizer_factory(model.parameters()), config=cfg)
+    ds_engine, _, _, _ = deepspeed.initialize(
+        model=model, optimizer=optimizer_factory(model.parameters()), config=cfg
+    )
     return DeepSpeedTrainer(ds_engine, engine, gradient_accumulation_steps)

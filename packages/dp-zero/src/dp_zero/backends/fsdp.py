@@ -68,4 +68,6 @@ def initialize(
         if module is not model and any(True for _ in module.parameters(recurse=False)):
             fully_shard(module, mp_policy=mp)
     fully_shard(model, mp_policy=mp)
-    return FSDPTrainer(model, optimizer_factory(model.parameters()), engine, gradient_accumulation_steps, dtype)
+    return FSDPTrainer(
+        model, optimizer_factory(model.parameters()), engine, gradient_accumulation_steps, dtype
+    )

@@ -13,7 +13,7 @@ from the single backward pass (book-keeping, Bu et al. ICML 2023) and provides
 * ``grad_input``: the ordinary input gradient.
 """
 
-from dp_zero.layers.base import RULES, LayerRule, find_rule, register_rule
 from dp_zero.layers import conv, embedding, linear, normalization  # noqa: F401  (registration)
+from dp_zero.layers.base import RULES, LayerRule, find_rule, register_rule
 
 __all__ = ["RULES", "LayerRule", "find_rule", "register_rule"]

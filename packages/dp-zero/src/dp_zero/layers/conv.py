@@ -13,9 +13,10 @@ from dp_zero.layers.base import LayerRule, clipped_matrix_sum, matrix_sq_norms, 
 def _as_2d(module: nn.Module) -> tuple[tuple[int, int], ...]:
     """kernel, stride, padding, dilation as 2-D tuples (Conv1d is a 1 x L Conv2d)."""
     if isinstance(module, nn.Conv1d):
-        return tuple((1, v[0]) if i != 2 else (0, v[0]) for i, v in enumerate(
-            (module.kernel_size, module.stride, module.padding, module.dilation)
-        ))
+        return tuple(
+            (1, v[0]) if i != 2 else (0, v[0])
+            for i, v in enumerate((module.kernel_size, module.stride, module.padding, module.dilation))
+        )
     return (module.kernel_size, module.stride, module.padding, module.dilation)
 
 
