@@ -21,5 +21,12 @@ def tiny_images():
 @pytest.fixture
 def tiny_search_cfg():
     return SearchConfig(
-        channels=6, cells=1, epochs=2, warm_up=0, steps_per_epoch=2, batch_size=2, lr_crop=8, images="synthetic"
+        channels=6,
+        cells=1,
+        epochs=2,
+        warm_up=0,
+        steps_per_epoch=2,
+        batch_size=2,
+        lr_crop=8,
+        images="synthetic",
     )

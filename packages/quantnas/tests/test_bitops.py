@@ -55,7 +55,9 @@ def test_expected_bitops_at_one_hot_equals_discrete_model(arch):
         op, bits = geno.blocks[blk.name]
         p[blk.op_names.index(op), blk.bits.index(bits)] = 1.0
         one_hot.append(p)
-    assert float(expected_bitops(net, one_hot)) == pytest.approx(bitops(DiscreteNet(geno), (16, 16)), rel=1e-6)
+    assert float(expected_bitops(net, one_hot)) == pytest.approx(
+        bitops(DiscreteNet(geno), (16, 16)), rel=1e-6
+    )
 
 
 def test_expected_bitops_is_linear_in_softmax_weights():
@@ -68,4 +70,6 @@ def test_expected_bitops_is_linear_in_softmax_weights():
     mix = [lam * a + (1 - lam) * b for a, b in zip(p1, p2, strict=True)]
     e1, e2, em = (float(expected_bitops(net, p)) for p in (p1, p2, mix))
     assert em == pytest.approx(lam * e1 + (1 - lam) * e2, rel=1e-6)
-    assert uniform_bitops(net) == pytest.approx(float(expected_bitops(net).detach()), rel=1e-6)  # alpha = 0 is uniform
+    assert uniform_bitops(net) == pytest.approx(
+        float(expected_bitops(net).detach()), rel=1e-6
+    )  # alpha = 0 is uniform

@@ -77,11 +77,28 @@ def test_train_eval_pareto_round_trip(searched, capsys):
     root, cfg, out = searched
     tdir, bdir, pdir = root / "train", root / "bicubic", root / "pareto"
     common = ["--eval-images", "synthetic", "--eval-crop", "64", "--quiet"]
-    assert main(["train", "--genotype", str(out / "genotype.json"), "--config", str(cfg), "--out", str(tdir), *common]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--genotype",
+                str(out / "genotype.json"),
+                "--config",
+                str(cfg),
+                "--out",
+                str(tdir),
+                *common,
+            ]
+        )
+        == 0
+    )
     met = read_result(tdir)["metrics"]
     assert met["psnr_exported"] == pytest.approx(met["psnr"], abs=0.01)
     capsys.readouterr()
-    assert main(["eval", "--model", str(tdir / "model_int.pt"), "--images", "synthetic", "--eval-crop", "64"]) == 0
+    assert (
+        main(["eval", "--model", str(tdir / "model_int.pt"), "--images", "synthetic", "--eval-crop", "64"])
+        == 0
+    )
     int_psnr = json.loads(capsys.readouterr().out)["psnr"]
     assert int_psnr == pytest.approx(met["psnr_exported"], abs=1e-3)
     assert main(["baseline", "--kind", "bicubic", "--config", str(cfg), "--out", str(bdir), *common]) == 0
@@ -90,7 +107,19 @@ def test_train_eval_pareto_round_trip(searched, capsys):
 
 
 def test_bench_writes_ratio(tmp_path):
-    args = ["bench", "--channels", "6", "--batch-size", "2", "--lr-crop", "8", "--steps", "1", "--repeats", "1"]
+    args = [
+        "bench",
+        "--channels",
+        "6",
+        "--batch-size",
+        "2",
+        "--lr-crop",
+        "8",
+        "--steps",
+        "1",
+        "--repeats",
+        "1",
+    ]
     assert main([*args, "--out", str(tmp_path)]) == 0
     assert read_result(tmp_path)["metrics"]["speedup_noise_vs_direct"] > 0
 
@@ -130,7 +159,17 @@ def test_images_smaller_than_crop_and_grey_folder(tmp_path, capsys):
     folder = tmp_path / "imgs"
     folder.mkdir()
     Image.fromarray(np.zeros((20, 20), np.uint8)).save(folder / "grey.png")
-    argv = ["search", "--images", str(folder), "--out", str(tmp_path / "o"), "--set", "channels=6", "--set", "cells=1"]
+    argv = [
+        "search",
+        "--images",
+        str(folder),
+        "--out",
+        str(tmp_path / "o"),
+        "--set",
+        "channels=6",
+        "--set",
+        "cells=1",
+    ]
     assert main(argv) == 2
     assert "smaller than the crop" in capsys.readouterr().err
 

@@ -27,7 +27,12 @@ def test_psnr_equals_skimage_on_shaved_y(seed):
 def test_ssim_equals_skimage_wang_conventions():
     a, b = _pair(7)
     ref = structural_similarity(
-        rgb_to_y(a), rgb_to_y(b), data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+        rgb_to_y(a),
+        rgb_to_y(b),
+        data_range=255,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
     )
     assert ssim_y(a, b) == pytest.approx(ref, abs=1e-12)
 

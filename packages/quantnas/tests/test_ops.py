@@ -21,7 +21,9 @@ def test_joint_softmax_sums_to_one():
     assert blk.probs().shape == (3, 2)
 
 
-@pytest.mark.parametrize(("op", "o", "bits", "b"), [("conv3", 1, 8, 1), ("fac3", 2, 4, 0), ("conv1", 0, 4, 0)])
+@pytest.mark.parametrize(
+    ("op", "o", "bits", "b"), [("conv3", 1, 8, 1), ("fac3", 2, 4, 0), ("conv1", 0, 4, 0)]
+)
 def test_one_hot_shared_block_equals_the_single_discrete_op(op, o, bits, b):
     torch.manual_seed(0)
     blk = MixedBlock("b", 6, 6, ["conv1", "conv3", "fac3"], (4, 8), mode="shared")

@@ -32,3 +32,25 @@ def test_longer_training_beats_bicubic_by_0_3_db():
     model = search_train_evaluate("quantnas", scfg, tcfg, train_imgs, eval_imgs, **kw)
     bic = run_baseline("bicubic", scfg, tcfg, train_imgs, eval_imgs, **kw)
     assert model.psnr > bic.psnr + 0.3
+
+
+@pytest.mark.parametrize("kind", ["uniform4", "mixed", "direct"])
+def test_baselines_run_and_respect_their_constraints(kind, tiny_images, tiny_search_cfg):
+    from quantnas.train import TrainConfig
+
+    tcfg = TrainConfig(epochs=1, steps_per_epoch=1, batch_size=2, lr_crop=8)
+    r = run_baseline(kind, tiny_search_cfg, tcfg, tiny_images, tiny_images[:1], seed=0, eval_crop=48)
+    ops = {op for op, _ in r.genotype.blocks.values()}
+    if kind == "uniform4":
+        assert r.genotype.bits_histogram() == {4: len(r.genotype.blocks)}
+    if kind in ("uniform4", "mixed"):
+        assert ops == {"conv3"}  # the fixed architecture: conv3 in every part of the basic space
+    assert r.bitops > 0 and r.psnr > 0
+
+
+def test_unknown_baseline_is_input_error(tiny_images, tiny_search_cfg):
+    from core_utils import InputError
+    from quantnas.train import TrainConfig
+
+    with pytest.raises(InputError, match="baseline must be one of"):
+        run_baseline("edsr", tiny_search_cfg, TrainConfig(), tiny_images, tiny_images, seed=0)

@@ -28,7 +28,9 @@ def test_lsq_fake_quant_equals_integer_and_torch_reference(bits):
     qn, qp = signed_range(bits)
     assert codes.min() >= qn and codes.max() <= qp
     assert torch.allclose(w_hat, dequantize(codes, step), atol=1e-6, rtol=0)
-    ref = torch.fake_quantize_per_channel_affine(w, step.flatten(), torch.zeros(6, dtype=torch.int32), 0, qn, qp)
+    ref = torch.fake_quantize_per_channel_affine(
+        w, step.flatten(), torch.zeros(6, dtype=torch.int32), 0, qn, qp
+    )
     assert torch.allclose(w_hat, ref, atol=1e-6, rtol=0)
 
 

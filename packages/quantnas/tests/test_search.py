@@ -32,7 +32,9 @@ def test_resume_with_other_config_is_refused(tiny_images, tiny_search_cfg, tmp_p
         search(dataclasses.replace(tiny_search_cfg, penalty=0.5), tiny_images, seed=0, out_dir=tmp_path)
 
 
-def test_nan_loss_stops_with_message_and_keeps_checkpoint(tiny_images, tiny_search_cfg, tmp_path, monkeypatch):
+def test_nan_loss_stops_with_message_and_keeps_checkpoint(
+    tiny_images, tiny_search_cfg, tmp_path, monkeypatch
+):
     search(tiny_search_cfg, tiny_images, seed=0, out_dir=tmp_path, stop_after=1)
     before = (tmp_path / CHECKPOINT).read_bytes()
     monkeypatch.setattr(search_mod.F, "l1_loss", lambda a, b: (a - b).abs().mean() * float("nan"))

@@ -120,7 +120,9 @@ def _train(args: argparse.Namespace) -> int:
     geno = Genotype.from_json(args.genotype)
     out = _out(opts, "quantnas-train")
     with measure() as m:
-        res = train(geno, cfg, seed=opts.seed, out_dir=out, device=resolve_device(opts.device), quiet=opts.quiet)
+        res = train(
+            geno, cfg, seed=opts.seed, out_dir=out, device=resolve_device(opts.device), quiet=opts.quiet
+        )
         model = res.model.cpu()
         save_checkpoint(out / "model.pt", {"genotype": geno.to_dict(), "state": model.state_dict()})
         save_exported(model, out / "model_int.pt")
@@ -182,8 +184,13 @@ def _eval(args: argparse.Namespace) -> int:
     print(json.dumps({"psnr": round(ev["psnr"], 3), "ssim": round(ev["ssim"], 4), "gbitops": b / 1e9}))
     if opts.out is not None:
         write_result(
-            opts.out, command=["quantnas", *sys.argv[1:]], seed=opts.seed, metrics=metrics, wall_time_s=m.wall_s,
-            peak_memory_mb=m.peak_rss_mb, packages=PACKAGES,
+            opts.out,
+            command=["quantnas", *sys.argv[1:]],
+            seed=opts.seed,
+            metrics=metrics,
+            wall_time_s=m.wall_s,
+            peak_memory_mb=m.peak_rss_mb,
+            packages=PACKAGES,
             headline=f"{args.label}: Y-PSNR {ev['psnr']:.2f} dB at {b / 1e9:.3g} GBitOps",
         )
     return 0
@@ -208,11 +215,21 @@ def _bitops(args: argparse.Namespace) -> int:
     space = load_space(args.space) if args.space else None
     geno = Genotype.from_json(args.genotype, space)
     model = DiscreteNet(geno)
-    metrics = {"bitops": bitops(model, hw), "macs": count_macs(model, hw), "params": count_params(model), "input": list(hw)}
+    metrics = {
+        "bitops": bitops(model, hw),
+        "macs": count_macs(model, hw),
+        "params": count_params(model),
+        "input": list(hw),
+    }
     print(json.dumps(metrics))
     if opts.out is not None:
-        write_result(opts.out, command=["quantnas", *sys.argv[1:]], metrics=metrics, packages=PACKAGES,
-                     headline=f"{metrics['bitops'] / 1e9:.4g} GBitOps at {hw[0]}x{hw[1]}")
+        write_result(
+            opts.out,
+            command=["quantnas", *sys.argv[1:]],
+            metrics=metrics,
+            packages=PACKAGES,
+            headline=f"{metrics['bitops'] / 1e9:.4g} GBitOps at {hw[0]}x{hw[1]}",
+        )
     return 0
 
 
@@ -228,12 +245,28 @@ def _baseline(args: argparse.Namespace) -> int:
     with measure() as m:
         tr = load_images(scfg.images, "train") if args.kind != "bicubic" else []
         ev = load_images(args.eval_images, "eval")
-        r = run_baseline(args.kind, scfg, tcfg, tr, ev, seed=opts.seed, eval_crop=args.eval_crop, out_dir=out,
-                         device=resolve_device(opts.device), quiet=opts.quiet)
+        r = run_baseline(
+            args.kind,
+            scfg,
+            tcfg,
+            tr,
+            ev,
+            seed=opts.seed,
+            eval_crop=args.eval_crop,
+            out_dir=out,
+            device=resolve_device(opts.device),
+            quiet=opts.quiet,
+        )
     write_result(
-        out, command=["quantnas", *sys.argv[1:]], config={"search": scfg, "train": tcfg}, seed=opts.seed,
-        metrics={**r.as_dict(), "history": r.history}, wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb,
-        packages=PACKAGES, headline=f"{r.label}: Y-PSNR {r.psnr:.2f} dB at {r.bitops / 1e9:.3g} GBitOps",
+        out,
+        command=["quantnas", *sys.argv[1:]],
+        config={"search": scfg, "train": tcfg},
+        seed=opts.seed,
+        metrics={**r.as_dict(), "history": r.history},
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=PACKAGES,
+        headline=f"{r.label}: Y-PSNR {r.psnr:.2f} dB at {r.bitops / 1e9:.3g} GBitOps",
     )
     return 0
 
@@ -251,16 +284,26 @@ def _pareto(args: argparse.Namespace) -> int:
             raise InputError(f"cannot read result.json in {folder}: {exc}") from None
         met = rec.get("metrics", {})
         if "psnr" not in met or "bitops" not in met:
-            raise InputError(f"{folder}/result.json has no psnr/bitops metrics (use train, eval or baseline runs)")
+            raise InputError(
+                f"{folder}/result.json has no psnr/bitops metrics (use train, eval or baseline runs)"
+            )
         label = met.get("label") or Path(folder).name
-        group = "bicubic" if label == "bicubic" else ("searched" if label.startswith(("quantnas", "searched")) else "baseline")
+        group = (
+            "bicubic"
+            if label == "bicubic"
+            else ("searched" if label.startswith(("quantnas", "searched")) else "baseline")
+        )
         points.append(ModelPoint(label, group, float(met["bitops"]), float(met["psnr"])))
     out = _out(opts, "quantnas-pareto")
     png = plot_pareto(points, out / "pareto.png")
     front = [p.label for p in pareto_front(points)]
-    write_result(out, command=["quantnas", *sys.argv[1:]],
-                 metrics={"points": [dataclasses.asdict(p) for p in points], "front": front},
-                 packages=PACKAGES, headline=f"Pareto front: {', '.join(front)}")
+    write_result(
+        out,
+        command=["quantnas", *sys.argv[1:]],
+        metrics={"points": [dataclasses.asdict(p) for p in points], "front": front},
+        packages=PACKAGES,
+        headline=f"Pareto front: {', '.join(front)}",
+    )
     print(png)
     return 0
 
@@ -272,12 +315,25 @@ def _bench(args: argparse.Namespace) -> int:
     opts = common_options(args)
     space = load_space(args.space, channels=args.channels, cells=1)
     with measure() as m:
-        res = search_step_times(space, batch_size=args.batch_size, lr_crop=args.lr_crop, steps=args.steps,
-                                repeats=args.repeats, seed=opts.seed)
+        res = search_step_times(
+            space,
+            batch_size=args.batch_size,
+            lr_crop=args.lr_crop,
+            steps=args.steps,
+            repeats=args.repeats,
+            seed=opts.seed,
+        )
     out = _out(opts, "quantnas-bench")
-    write_result(out, command=["quantnas", *sys.argv[1:]], seed=opts.seed, metrics=res, wall_time_s=m.wall_s,
-                 peak_memory_mb=m.peak_rss_mb, packages=PACKAGES,
-                 headline=f"search step: quantization noise {res['speedup_noise_vs_direct']:.2f}x the speed of direct quantization")
+    write_result(
+        out,
+        command=["quantnas", *sys.argv[1:]],
+        seed=opts.seed,
+        metrics=res,
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=PACKAGES,
+        headline=f"search step: quantization noise {res['speedup_noise_vs_direct']:.2f}x the speed of direct quantization",
+    )
     print(json.dumps({k: v for k, v in res.items() if k != "step_s"}))
     return 0
 
@@ -289,9 +345,17 @@ def _demo(args: argparse.Namespace) -> int:
     out = _out(opts, "quantnas-demo")
     with measure() as m:
         res = run_demo(out, seed=opts.seed, quiet=opts.quiet)
-    write_result(out, command=["quantnas", *sys.argv[1:]], config=res["config"], seed=opts.seed,
-                 metrics=res["metrics"], wall_time_s=m.wall_s, peak_memory_mb=m.peak_rss_mb,
-                 packages=PACKAGES, headline=res["headline"])
+    write_result(
+        out,
+        command=["quantnas", *sys.argv[1:]],
+        config=res["config"],
+        seed=opts.seed,
+        metrics=res["metrics"],
+        wall_time_s=m.wall_s,
+        peak_memory_mb=m.peak_rss_mb,
+        packages=PACKAGES,
+        headline=res["headline"],
+    )
     print(res["headline"])
     return 0
 
@@ -310,7 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--space", default=None, help="preset (basic, rfdn) or TOML file with a [space] table")
         p.add_argument("--penalty", type=float, default=None, help="BitOps penalty eta (default 1e-4)")
         p.add_argument("--bits", type=int, nargs="+", default=None, help="candidate bit-widths (default 4 8)")
-        p.add_argument("--mode", choices=("noise", "shared", "fp"), default=None, help="quantization in the search")
+        p.add_argument(
+            "--mode", choices=("noise", "shared", "fp"), default=None, help="quantization in the search"
+        )
         p.add_argument("--noise", choices=("uniform", "gaussian"), default=None, help="noise distribution")
         p.add_argument("--epochs", type=int, default=None)
         p.add_argument("--warm-up", type=int, default=None, help="epochs before architecture steps start")
@@ -328,7 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--genotype", required=True, help="genotype.json from search")
     p.add_argument("--train-epochs", dest="train_epochs", type=int, default=None)
     p.add_argument("--images", default=None, help="training images: builtin, synthetic or a folder")
-    p.add_argument("--eval-images", default="builtin", help="evaluation images: builtin, synthetic or a folder")
+    p.add_argument(
+        "--eval-images", default="builtin", help="evaluation images: builtin, synthetic or a folder"
+    )
     p.add_argument("--eval-crop", type=int, default=None, help="evaluate central HR crops of this size")
     p.add_argument("--label", default="quantnas", help="name of this model in result.json and plots")
     add_common_options(p)

@@ -69,7 +69,9 @@ def as_rgb(img: np.ndarray, name: str = "image") -> np.ndarray:
         raise InputError(f"{name}: expected an RGB image (H, W, 3), got shape {a.shape}")
     if a.shape[2] == 4:
         if np.any(a[..., 3] != 255):
-            raise InputError(f"{name}: RGBA image with transparency is not supported; flatten it to RGB first")
+            raise InputError(
+                f"{name}: RGBA image with transparency is not supported; flatten it to RGB first"
+            )
         a = a[..., :3]
     return np.ascontiguousarray(a)
 

@@ -18,7 +18,14 @@ from quantnas.search import SearchConfig
 from quantnas.train import TrainConfig
 
 DEMO_SEARCH = SearchConfig(
-    channels=6, cells=1, epochs=2, warm_up=1, steps_per_epoch=15, batch_size=4, lr_crop=12, penalty=1e-3,
+    channels=6,
+    cells=1,
+    epochs=2,
+    warm_up=1,
+    steps_per_epoch=15,
+    batch_size=4,
+    lr_crop=12,
+    penalty=1e-3,
     lr_alpha=3e-3,
 )
 DEMO_TRAIN = TrainConfig(epochs=2, steps_per_epoch=75, batch_size=4, lr_crop=12, lr=3e-3)
@@ -31,7 +38,9 @@ def run_demo(out: str | Path, *, seed: int = 0, quiet: bool = True) -> dict[str,
     torch.set_num_threads(1)  # tiny convs: extra OpenMP threads only spin on a busy machine
     train_imgs, eval_imgs = builtin_images("train"), builtin_images("eval")
     common = {"seed": seed, "eval_crop": DEMO_EVAL_CROP, "quiet": quiet}
-    searched = search_train_evaluate("quantnas", DEMO_SEARCH, DEMO_TRAIN, train_imgs, eval_imgs, out_dir=out, **common)
+    searched = search_train_evaluate(
+        "quantnas", DEMO_SEARCH, DEMO_TRAIN, train_imgs, eval_imgs, out_dir=out, **common
+    )
     searched.genotype.to_json(out / "genotype.json")
     uni8 = run_baseline("uniform8", DEMO_SEARCH, DEMO_TRAIN, train_imgs, eval_imgs, **common)
     bic = run_baseline("bicubic", DEMO_SEARCH, DEMO_TRAIN, train_imgs, eval_imgs, **common)
@@ -39,8 +48,11 @@ def run_demo(out: str | Path, *, seed: int = 0, quiet: bool = True) -> dict[str,
         ModelPoint("quantnas", "searched", searched.bitops, searched.psnr),
         ModelPoint("uniform8", "uniform", uni8.bitops, uni8.psnr),
     ]
-    plot_pareto(points + [ModelPoint("bicubic", "bicubic", 0.0, bic.psnr)], out / "pareto.png",
-                title="quantnas demo (SK-Set6 crops, x4)")
+    plot_pareto(
+        points + [ModelPoint("bicubic", "bicubic", 0.0, bic.psnr)],
+        out / "pareto.png",
+        title="quantnas demo (SK-Set6 crops, x4)",
+    )
     gain = searched.psnr - bic.psnr
     headline = (
         f"searched x4 model: Y-PSNR {searched.psnr:.2f} dB ({gain:+.2f} dB vs bicubic) at "
@@ -53,7 +65,9 @@ def run_demo(out: str | Path, *, seed: int = 0, quiet: bool = True) -> dict[str,
             "uniform8": uni8.as_dict(),
             "bicubic": bic.as_dict(),
             "gain_vs_bicubic_db": gain,
-            "searched_dominates_uniform8": dominated_by_group(points, "searched", "uniform").get("uniform8", False),
+            "searched_dominates_uniform8": dominated_by_group(points, "searched", "uniform").get(
+                "uniform8", False
+            ),
         },
         "headline": headline,
     }

@@ -24,7 +24,10 @@ def center_crop(img: np.ndarray, size: int | None) -> np.ndarray:
 
 
 def _evaluate(
-    upscale: Callable[[np.ndarray], np.ndarray], images: list[tuple[str, np.ndarray]], scale: int, crop: int | None
+    upscale: Callable[[np.ndarray], np.ndarray],
+    images: list[tuple[str, np.ndarray]],
+    scale: int,
+    crop: int | None,
 ) -> dict[str, object]:
     check_scale(scale)
     if not images:
@@ -39,7 +42,9 @@ def _evaluate(
     return {"psnr": float(np.mean(list(per.values()))), "ssim": float(np.mean(ssims)), "per_image": per}
 
 
-def bicubic_baseline(images: list[tuple[str, np.ndarray]], scale: int = 4, crop: int | None = None) -> dict[str, object]:
+def bicubic_baseline(
+    images: list[tuple[str, np.ndarray]], scale: int = 4, crop: int | None = None
+) -> dict[str, object]:
     """Mean Y-PSNR/SSIM of PIL bicubic up-sampling (shave = scale)."""
     return _evaluate(lambda lr: bicubic_upscale(lr, scale), images, scale, crop)
 

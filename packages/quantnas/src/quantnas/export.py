@@ -35,7 +35,9 @@ class IntConv2d(nn.Module):
         codes, step = q.wq.codes(q.weight)
         self.register_buffer("w_codes", codes.to(torch.int8))
         self.register_buffer("w_scale", step.detach().clone().float())
-        self.register_buffer("bias", q.bias.detach().clone() if q.bias is not None else torch.zeros(q.out_channels))
+        self.register_buffer(
+            "bias", q.bias.detach().clone() if q.bias is not None else torch.zeros(q.out_channels)
+        )
         self.act_step = float(q.act.step)
         self.act_levels = q.act.levels
 

@@ -55,5 +55,7 @@ def ssim_y(sr: np.ndarray, hr: np.ndarray, shave: int = 0) -> float:
 
     a, b = _shaved_y(sr, hr, shave)
     return float(
-        structural_similarity(a, b, data_range=255.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+        structural_similarity(
+            a, b, data_range=255.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+        )
     )

@@ -84,7 +84,9 @@ def _growth_op(k: int) -> OpBuilder:
     """Two convs with a x2 channel growth in between (the RFDN-like space's "growth" ops)."""
 
     def builder(cin: int, cout: int, conv: ConvFactory) -> nn.Module:
-        return nn.Sequential(conv(cin, 2 * cout, kernel_size=(k, k)), conv(2 * cout, cout, kernel_size=(1, 1)))
+        return nn.Sequential(
+            conv(cin, 2 * cout, kernel_size=(k, k)), conv(2 * cout, cout, kernel_size=(1, 1))
+        )
 
     return builder
 
@@ -229,7 +231,13 @@ class MixedBlock(nn.Module):
 
         def factory(ci: int, co: int, *, kernel_size: tuple[int, int], groups: int = 1) -> nn.Module:
             return MixedConv2d(
-                ci, co, kernel_size=kernel_size, groups=groups, bits=self.bits, mode=mode, noise_kind=noise_kind
+                ci,
+                co,
+                kernel_size=kernel_size,
+                groups=groups,
+                bits=self.bits,
+                mode=mode,
+                noise_kind=noise_kind,
             )
 
         try:

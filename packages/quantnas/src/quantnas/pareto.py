@@ -34,7 +34,9 @@ def dominated_by_group(points: list[ModelPoint], winner: str, loser: str) -> dic
     return {p.label: any(dominates(w, p) for w in wins) for p in points if p.group == loser}
 
 
-def plot_pareto(points: list[ModelPoint], path: str | os.PathLike[str], *, title: str = "PSNR vs BitOps") -> Path:
+def plot_pareto(
+    points: list[ModelPoint], path: str | os.PathLike[str], *, title: str = "PSNR vs BitOps"
+) -> Path:
     """Scatter of PSNR (dB) against GBitOps per group, with the overall front, saved as PNG."""
     from core_utils import new_figure, save_figure
 
@@ -42,9 +44,16 @@ def plot_pareto(points: list[ModelPoint], path: str | os.PathLike[str], *, title
     markers = "osD^vP*X"
     for i, group in enumerate(sorted({p.group for p in points})):
         pts = [p for p in points if p.group == group]
-        ax.scatter([p.bitops / 1e9 for p in pts], [p.psnr for p in pts], marker=markers[i % len(markers)], label=group)
+        ax.scatter(
+            [p.bitops / 1e9 for p in pts],
+            [p.psnr for p in pts],
+            marker=markers[i % len(markers)],
+            label=group,
+        )
         for p in pts:
-            ax.annotate(p.label, (p.bitops / 1e9, p.psnr), fontsize=6, xytext=(3, 3), textcoords="offset points")
+            ax.annotate(
+                p.label, (p.bitops / 1e9, p.psnr), fontsize=6, xytext=(3, 3), textcoords="offset points"
+            )
     front = pareto_front([p for p in points if p.bitops > 0])
     if front:
         ax.plot([p.bitops / 1e9 for p in front], [p.psnr for p in front], "k--", lw=0.8, label="Pareto front")

@@ -90,8 +90,17 @@ def search_train_evaluate(
     tdir = Path(out_dir) / "train" if out_dir is not None else None
     sres = search(scfg, train_images, seed=seed, out_dir=sdir, device=device, quiet=quiet)
     summary = train_and_evaluate(
-        label, sres.genotype, tcfg, train_images, eval_images, seed=seed, eval_crop=eval_crop,
-        out_dir=tdir, device=device, quiet=quiet, bitops_hw=scfg.bitops_hw,
+        label,
+        sres.genotype,
+        tcfg,
+        train_images,
+        eval_images,
+        seed=seed,
+        eval_crop=eval_crop,
+        out_dir=tdir,
+        device=device,
+        quiet=quiet,
+        bitops_hw=scfg.bitops_hw,
     )
     summary.history = {"search": sres.history, **(summary.history or {})}
     return summary
@@ -123,8 +132,17 @@ def run_baseline(
     if kind in ("uniform4", "uniform8"):
         geno = uniform_genotype(space, int(kind[-1]), adq=scfg.adq)
         return train_and_evaluate(
-            kind, geno, tcfg, train_images, eval_images, seed=seed, eval_crop=eval_crop,
-            out_dir=out_dir, device=device, quiet=quiet, bitops_hw=scfg.bitops_hw,
+            kind,
+            geno,
+            tcfg,
+            train_images,
+            eval_images,
+            seed=seed,
+            eval_crop=eval_crop,
+            out_dir=out_dir,
+            device=device,
+            quiet=quiet,
+            bitops_hw=scfg.bitops_hw,
         )
     if kind == "mixed":
         cfg = dataclasses.replace(scfg, fixed_op="conv3")
@@ -135,6 +153,14 @@ def run_baseline(
 
         raise InputError(f"baseline must be one of {list(BASELINES)}, got {kind!r}")
     return search_train_evaluate(
-        kind, cfg, tcfg, train_images, eval_images, seed=seed, eval_crop=eval_crop,
-        out_dir=out_dir, device=device, quiet=quiet,
+        kind,
+        cfg,
+        tcfg,
+        train_images,
+        eval_images,
+        seed=seed,
+        eval_crop=eval_crop,
+        out_dir=out_dir,
+        device=device,
+        quiet=quiet,
     )

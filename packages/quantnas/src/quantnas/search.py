@@ -71,7 +71,9 @@ class SearchConfig:
         if self.epochs < 1:
             raise InputError(f"epochs must be >= 1, got {self.epochs}")
         if not 0 <= self.warm_up < self.epochs:
-            raise InputError(f"warm_up must be in [0, epochs), got warm_up={self.warm_up}, epochs={self.epochs}")
+            raise InputError(
+                f"warm_up must be in [0, epochs), got warm_up={self.warm_up}, epochs={self.epochs}"
+            )
         for name in ("penalty", "entropy_coef", "wd_w"):
             if getattr(self, name) < 0:
                 raise InputError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -158,8 +160,12 @@ def search(
         images = load_images(cfg.images, "train")
     seed_everything(seed)
     rng = np.random.default_rng(seed)
-    sampler_w = PatchSampler(images, cfg.scale, cfg.lr_crop, cfg.batch_size, region="first", fraction=cfg.fraction, rng=rng)
-    sampler_a = PatchSampler(images, cfg.scale, cfg.lr_crop, cfg.batch_size, region="second", fraction=cfg.fraction, rng=rng)
+    sampler_w = PatchSampler(
+        images, cfg.scale, cfg.lr_crop, cfg.batch_size, region="first", fraction=cfg.fraction, rng=rng
+    )
+    sampler_a = PatchSampler(
+        images, cfg.scale, cfg.lr_crop, cfg.batch_size, region="second", fraction=cfg.fraction, rng=rng
+    )
     net = SuperNet(space, mode=cfg.mode, noise_kind=cfg.noise_kind, adq=cfg.adq).to(device)
     annotate_supernet(net, (cfg.bitops_hw, cfg.bitops_hw))
     init_bitops = uniform_bitops(net)
@@ -173,7 +179,9 @@ def search(
     if ckpt is not None and resume and ckpt.exists():
         state = load_checkpoint(ckpt)
         if state.get("config") != cfg_dict or state.get("seed") != seed:
-            raise InputError(f"checkpoint {ckpt} was written by a different configuration or seed; use a new --out")
+            raise InputError(
+                f"checkpoint {ckpt} was written by a different configuration or seed; use a new --out"
+            )
         for a in state["model"].values():
             _check_finite(a, "checkpointed parameters", state["epoch"], 0, None)
         net.load_state_dict(state["model"])
@@ -230,7 +238,9 @@ def search(
                 "bits_histogram": geno.bits_histogram(),
             }
         )
-        log.info("epoch %d: loss_w %.4f entropy %.3f E[BitOps] %.3g", epoch, history[-1]["loss_w"], ent, exp_b)
+        log.info(
+            "epoch %d: loss_w %.4f entropy %.3f E[BitOps] %.3g", epoch, history[-1]["loss_w"], ent, exp_b
+        )
         if ckpt is not None:
             save_checkpoint(
                 ckpt,

@@ -70,7 +70,17 @@ BASIC_OPS = {
 }
 RFDN_OPS = {
     "body": ["conv1", "conv3", "conv5", "growth1", "growth3", "growth5", "conv1_g2", "conv3_g2", "conv5_g2"],
-    "distill": ["conv1", "conv3", "conv5", "growth1", "growth3", "growth5", "conv1_g2", "conv3_g2", "conv5_g2"],
+    "distill": [
+        "conv1",
+        "conv3",
+        "conv5",
+        "growth1",
+        "growth3",
+        "growth5",
+        "conv1_g2",
+        "conv3_g2",
+        "conv5_g2",
+    ],
     "upsample": ["conv1", "conv3", "conv5", "growth1", "growth3", "growth5"],
     "tail": ["conv1", "conv3", "conv5", "growth1", "growth3", "growth5"],
 }
@@ -119,7 +129,9 @@ class SearchSpace:
         missing = [p for p in parts if p not in self.ops]
         extra = [p for p in self.ops if p not in parts]
         if missing or extra:
-            raise InputError(f"space ops for arch {self.arch!r} need parts {list(parts)} (missing {missing}, unknown {extra})")
+            raise InputError(
+                f"space ops for arch {self.arch!r} need parts {list(parts)} (missing {missing}, unknown {extra})"
+            )
         known = set(available_ops())
         for part, names in self.ops.items():
             if not names:
@@ -319,9 +331,13 @@ class SuperNet(SRNet):
         ADQ residuals on (True) or plain residuals (ablation).
     """
 
-    def __init__(self, space: SearchSpace, *, mode: str = "noise", noise_kind: str = "uniform", adq: bool = True):
+    def __init__(
+        self, space: SearchSpace, *, mode: str = "noise", noise_kind: str = "uniform", adq: bool = True
+    ):
         def make(sp: BlockSpec) -> nn.Module:
-            return MixedBlock(sp.name, sp.cin, sp.cout, space.ops[sp.part], space.bits, mode=mode, noise_kind=noise_kind)
+            return MixedBlock(
+                sp.name, sp.cin, sp.cout, space.ops[sp.part], space.bits, mode=mode, noise_kind=noise_kind
+            )
 
         super().__init__(space, make, adq=adq)
         self.mode, self.noise_kind = mode, noise_kind
@@ -362,13 +378,19 @@ class Genotype:
         missing = [n for n in specs if n not in self.blocks]
         extra = [n for n in self.blocks if n not in specs]
         if missing or extra:
-            raise InputError(f"genotype does not match the search space: missing blocks {missing}, unknown blocks {extra}")
+            raise InputError(
+                f"genotype does not match the search space: missing blocks {missing}, unknown blocks {extra}"
+            )
         for name, (op, bits) in self.blocks.items():
             part = specs[name].part
             if op not in space.ops[part]:
-                raise InputError(f"genotype block {name!r}: op {op!r} is not in the space's {part!r} ops {space.ops[part]}")
+                raise InputError(
+                    f"genotype block {name!r}: op {op!r} is not in the space's {part!r} ops {space.ops[part]}"
+                )
             if bits not in space.bits:
-                raise InputError(f"genotype block {name!r}: bits {bits} not in the space's bits {list(space.bits)}")
+                raise InputError(
+                    f"genotype block {name!r}: bits {bits} not in the space's bits {list(space.bits)}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -397,7 +419,9 @@ class Genotype:
         geno = cls(own, blocks, adq=adq)
         if space is not None:
             if space.to_dict() != own.to_dict():
-                raise InputError("genotype does not match the search space: it was searched in a different space")
+                raise InputError(
+                    "genotype does not match the search space: it was searched in a different space"
+                )
             geno.validate(space)
         return geno
 

@@ -38,9 +38,13 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.steps_per_epoch < 1:
-            raise InputError(f"epochs and steps_per_epoch must be >= 1, got {self.epochs}, {self.steps_per_epoch}")
+            raise InputError(
+                f"epochs and steps_per_epoch must be >= 1, got {self.epochs}, {self.steps_per_epoch}"
+            )
         if not self.lr > 0 or self.wd < 0 or not self.clip > 0:
-            raise InputError(f"need lr > 0, wd >= 0, clip > 0; got lr={self.lr}, wd={self.wd}, clip={self.clip}")
+            raise InputError(
+                f"need lr > 0, wd >= 0, clip > 0; got lr={self.lr}, wd={self.wd}, clip={self.clip}"
+            )
 
 
 @dataclass
@@ -95,7 +99,9 @@ def train(
             opt.zero_grad(set_to_none=True)
             loss = F.l1_loss(model(lr), hr)
             if not bool(torch.isfinite(loss)):
-                kept = f"; the last checkpoint {ckpt.name} is kept" if ckpt is not None and ckpt.exists() else ""
+                kept = (
+                    f"; the last checkpoint {ckpt.name} is kept" if ckpt is not None and ckpt.exists() else ""
+                )
                 raise InputError(f"non-finite training loss at epoch {epoch} step {step} (lower lr){kept}")
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
