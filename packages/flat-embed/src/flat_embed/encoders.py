@@ -1,8 +1,9 @@
 """Encoders φ: R^n -> R^l (MLP, small CNN for 32×32 images) and an optional decoder.
 
-The bending term needs second derivatives of φ to exist (H² regularity,
-spec section 1), so the activations are smooth (ELU/softplus/tanh, default ELU
-... which is C¹; pick ``softplus`` or ``tanh`` for C^∞).
+The bending term is a second-order difference quotient (its limit is
+|∇²φ(v, v)|²/64, H² regularity in the paper's analysis), so the activations are
+smooth: ELU (default, C¹ with bounded second derivative almost everywhere),
+or ``softplus``/``tanh``/``silu`` (C^∞).
 """
 
 from __future__ import annotations
