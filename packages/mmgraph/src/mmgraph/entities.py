@@ -303,7 +303,11 @@ class Entities(nn.Module):
                 raise InputError(
                     f"modality {m!r} has {x.shape[1]} features, the encoder expects {self.in_dims[m]}"
                 )
-            mask = data[f"mask_{m}"] if f"mask_{m}" in data else torch.ones(x.shape[0], dtype=torch.bool)
+            mask = (
+                data[f"mask_{m}"]
+                if f"mask_{m}" in data
+                else torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
+            )
             z = enc(x)
             h[m] = z if bool(mask.all()) else z * mask[:, None].to(z.dtype)
             masks[m] = mask

@@ -97,7 +97,7 @@ class Propagation(nn.Module):
         for m in self.modalities:
             x = h[m]
             for layer in self.stacks["shared" if self.shared else m]:
-                x_in = nn.functional.dropout(x, self.dropout, self.training)
+                x_in = nn.functional.dropout(x, self.dropout, self.training) if self.dropout > 0 else x
                 y = self.act(self.call_layer(layer, x_in, g))
                 x = y + x if self.residual and y.shape == x.shape else y
             out[m] = x
@@ -287,7 +287,7 @@ class GNPropagation(Propagation):
         for m in self.modalities:
             x, e = h[m], e0
             for layer in self.stacks["shared" if self.shared else m]:
-                x_in = nn.functional.dropout(x, self.dropout, self.training)
+                x_in = nn.functional.dropout(x, self.dropout, self.training) if self.dropout > 0 else x
                 y, e, _ = layer(x_in, ei, e)
                 y = self.act(y)
                 x = y + x if self.residual and y.shape == x.shape else y
