@@ -83,3 +83,10 @@ def test_demo_writes_record_and_figure(tmp_path):
 def test_verify_without_distributed_backend_passes(tmp_path, capsys):
     assert main(["verify", "--backend", "none", "--out", str(tmp_path)]) == 0
     assert "0 failed" in capsys.readouterr().out
+
+
+def test_bench_single_process_records_ratios(tmp_path, capsys):
+    assert main(["bench", "--stages", "", "--steps", "1", "--out", str(tmp_path)]) == 0
+    single = json.loads((tmp_path / "result.json").read_text())["metrics"]["single_process"]
+    assert single["dp_zero_over_non_dp"] > 0 and single["opacus_over_dp_zero"] > 0
+    assert "Opacus/dp-zero" in capsys.readouterr().out
