@@ -200,21 +200,25 @@ def e2(
 # --------------------------------------------------------------------------- E3
 
 
-def _isotropic_risk_given_design(x: np.ndarray, beta: np.ndarray, sigma2: float, lam: float) -> float:
-    """Excess risk of ridge(less) for a fixed design, averaged exactly over the noise."""
+def _isotropic_risk_given_design(x: np.ndarray, r2: float, sigma2: float, lam: float) -> float:
+    """Excess risk of ridge(less) for a fixed Gaussian design, averaged exactly over the noise
+    and over a uniformly random direction of ``beta`` (``||beta||^2 = r2``).
+
+    By rotation invariance of the isotropic design this has the same expectation over ``X``
+    as a fixed ``beta``; it needs only the eigenvalues of the smaller Gram matrix.
+    """
     n, p = x.shape
-    _, s, vt = np.linalg.svd(x, full_matrices=False)
-    ev = s**2 / n
-    coords = vt @ beta
+    gram = x @ x.T if p >= n else x.T @ x
+    ev = np.clip(np.linalg.eigvalsh(gram / n), 0.0, None)  # the min(n, p) eigenvalues of X^T X / n
+    zeros = p - ev.size  # directions of X^T X / n with eigenvalue 0
     if lam == 0:
         keep = ev > 1e-10 * ev.max()
-        bias = float(beta @ beta - np.sum(coords[keep] ** 2))
-        var = float(sigma2 * np.sum(1.0 / (n * ev[keep])))
+        bias = r2 * (zeros + np.count_nonzero(~keep)) / p
+        var = sigma2 * float(np.sum(1.0 / (n * ev[keep])))
     else:
-        shrink = lam / (ev + lam)
-        bias = float(beta @ beta - coords @ coords + np.sum((shrink * coords) ** 2))
-        var = float(sigma2 * np.sum(ev / (n * (ev + lam) ** 2)))
-    return bias + var
+        bias = r2 / p * (float(np.sum((lam / (ev + lam)) ** 2)) + zeros)
+        var = sigma2 * float(np.sum(ev / (n * (ev + lam) ** 2)))
+    return float(bias + var)
 
 
 @register("E3", "Ridge and ridgeless regression: exact isotropic risk and double descent")
@@ -236,9 +240,7 @@ def e3(
         vals = []
         for _ in range(reps):
             x = rng.standard_normal((n, p))
-            vals.append(
-                _isotropic_risk_given_design(x, simulate.random_direction(p, math.sqrt(r2), rng), sigma2, lam)
-            )
+            vals.append(_isotropic_risk_given_design(x, r2, sigma2, lam))
         return _mean_se(vals)
 
     reps_f = _reps(reps_finite, scale, 100)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -66,9 +65,7 @@ def double_descent(
         vals = []
         for _ in range(reps):
             x = rng.standard_normal((n, p))
-            beta = rng.standard_normal(p)
-            beta *= math.sqrt(r2) / np.linalg.norm(beta)
-            vals.append(_isotropic_risk_given_design(x, beta, sigma2, 0.0))
+            vals.append(_isotropic_risk_given_design(x, r2, sigma2, 0.0))
         theory = formulas.hmrt_isotropic_risk(g, r2, sigma2)["risk"]
         sim_lin.append((g, float(np.mean(vals))))
         if abs(g - 1) >= 0.5:
