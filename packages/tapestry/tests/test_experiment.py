@@ -31,3 +31,19 @@ def test_held_out_design_is_36_seasons_up_to_4_ahead(real):
     assert list(real.evaluation.n_scored) == [36, 35, 34, 33]
     assert np.all(th.neighbors + 4 <= real.n_train - 1)
     assert 0.8 <= real.evaluation.coverage90[0] <= 1.0
+
+
+def test_pyedm_simplex_baseline_is_scored_next_to_the_threads(real):
+    pytest.importorskip("pyEDM")
+    from tapestry.evaluation import evaluate
+
+    ev = evaluate(
+        real.threads,
+        real.data["sst"].to_numpy(),
+        real.n_train,
+        var="sst",
+        baselines=("climatology", "simplex"),
+    )
+    assert np.all(np.isfinite(ev.crps["simplex"]))
+    # a point forecast's CRPS is its absolute error: a sharp analog forecast without spread
+    assert ev.crps["simplex"][0] > 0

@@ -90,7 +90,7 @@ def simplex(
     """``pyEDM.Simplex`` forecasts of ``y[origin + Tp]`` from an E-lag embedding of ``y``.
 
     The library is rows 1..n_train (pyEDM counts from 1); predictions are made for the origins
-    (which must come after the library). Requires ``pip install pyEDM``.
+    (the last library row onwards; pyEDM excludes a row from its own neighbours). Requires ``pip install pyEDM``.
     """
     try:
         import pandas as pd
@@ -99,8 +99,8 @@ def simplex(
         raise InputError("the simplex baseline needs pyEDM (pip install 'tapestry[edm]')") from exc
     y = np.asarray(y, dtype=float)
     origins = np.asarray(origins)
-    if origins.min() < n_train:
-        raise InputError("simplex origins must come after the library rows")
+    if origins.min() < n_train - 1:
+        raise InputError("simplex origins must not precede the end of the library rows")
     df = pd.DataFrame({"time": np.arange(1, y.size + 1), "y": y})
     lo, hi = int(origins.min()) + 1, int(origins.max()) + 1
     out = Simplex(

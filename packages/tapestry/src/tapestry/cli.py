@@ -401,7 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score saved threads against the truth and baselines")
     p.add_argument("--threads", type=Path, required=True)
     p.add_argument("--data", type=Path, required=True)
-    p.add_argument("--baselines", default=None, help=f"comma list of {', '.join(BASELINES)}")
+    p.add_argument(
+        "--baselines", default=None, help=f"comma list of {', '.join(BASELINES)}, simplex (needs pyEDM)"
+    )
     p.add_argument("--period", type=int, default=4, help="seasonal period (0: none)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", type=Path, default=None, help="folder for result.json and the PIT histogram")

@@ -16,6 +16,7 @@ from tapestry.threads import Threads
 __all__ = ["BASELINES", "Evaluation", "evaluate"]
 
 BASELINES = ("climatology", "persistence", "sarima")
+OPTIONAL_BASELINES = ("simplex",)  # pyEDM Simplex (E = 3, k = E + 1), needs the 'edm' extra
 
 
 @dataclass
@@ -63,9 +64,11 @@ def evaluate(
     period : int or None
         Seasonal period for climatology and SARIMA (None: non-seasonal).
     """
-    unknown = [b for b in baselines if b not in BASELINES]
+    unknown = [b for b in baselines if b not in BASELINES + OPTIONAL_BASELINES]
     if unknown:
-        raise InputError(f"unknown baseline {unknown[0]!r}; known: {', '.join(BASELINES)}")
+        raise InputError(
+            f"unknown baseline {unknown[0]!r}; known: {', '.join(BASELINES + OPTIONAL_BASELINES)}"
+        )
     j = threads.var_index(var)
     ens = threads.values[..., j].transpose(0, 2, 1).astype(float)  # (n_o, H, m)
     truth = threads.truth[..., j]
@@ -96,6 +99,11 @@ def evaluate(
             crps["sarima"] = per_h(crps_gaussian(mu, sd, t_filled))
         except (np.linalg.LinAlgError, ValueError) as exc:
             notes.append(f"sarima failed: {exc}")
+    if "simplex" in baselines:
+        from tapestry.baselines import simplex
+
+        point = np.stack([simplex(y, 3, n_train, org, h) for h in range(1, H + 1)], axis=1)
+        crps["simplex"] = per_h(np.abs(point - t_filled))
     return Evaluation(
         crps=crps,
         log_score=ls,
