@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_recovery)
 
     p = sub.add_parser("train-dnn", help="train the U-Net on random ellipses with noise jittering")
-    p.add_argument("--steps", type=int, default=None, help="training steps (default 3000)")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 1500)")
     p.add_argument("--n", type=int, default=None, help="image side (default 128)")
     p.add_argument("--restart", action="store_true", help="ignore an existing checkpoint in --out")
     add_common_options(p)

@@ -41,7 +41,7 @@ class TrainConfig:
     accel: float = 4.0
     base_channels: int = 8
     depth: int = 3
-    steps: int = 3000
+    steps: int = 1500
     batch_size: int = 4
     lr: float = 2e-3
     jitter: float = 0.03
