@@ -184,8 +184,17 @@ def _manifold_metrics(est, manifold, n: int, seed: int, n_interp: int = 300) -> 
     return out
 
 
+def _one_thread_default(opts) -> None:
+    """Small MLPs train faster on one torch thread (README benchmark: 2 threads ran at 0.10x)."""
+    if opts.threads is None:
+        import torch
+
+        torch.set_num_threads(1)
+
+
 def _resolve(args: argparse.Namespace, cls: type, flags: dict[str, Any]):
     opts = common_options(args)
+    _one_thread_default(opts)
     cfg = resolve_config(cls, file=opts.config, overrides=opts.overrides, flags=flags)
     return opts, cfg
 
@@ -405,11 +414,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import torch
-
     opts = common_options(args)
-    if opts.threads is None:
-        torch.set_num_threads(1)  # small MLPs: one thread is faster on shared CPUs (see README benchmark)
+    _one_thread_default(opts)
     cfg = resolve_config(DemoConfig, file=opts.config, overrides=opts.overrides)
     out = _out(opts, "flat-embed-demo")
     with measure() as m:
