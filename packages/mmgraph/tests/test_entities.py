@@ -117,3 +117,23 @@ def test_hetero_view_has_one_node_type_per_modality_and_identity_links(toy):
     conv = HeteroConv({et: SAGEConv((-1, -1), 4) for et in h.edge_types})
     out = conv(h.x_dict, h.edge_index_dict)
     assert out["a"].shape == (30, 4) and out["b"].shape == (n_b, 4)
+
+
+def test_superpixels_of_a_bundled_photo_give_a_connected_region_graph():
+    """scikit-learn's bundled photo (china.jpg), downsampled: colour means per region and a RAG
+    equal to scikit-image's."""
+    from skimage.graph import RAG
+    from sklearn.datasets import load_sample_image
+
+    from mmgraph.topology import graph_stats, region_adjacency
+
+    img = load_sample_image("china.jpg")[::8, ::8] / 255.0
+    sp = superpixel_entities(img, n_segments=30, compactness=10.0)
+    k = int(sp.labels.max()) // 2
+    assert np.allclose(sp.features[k, :3], img[sp.labels == k].mean(0))
+    ei = region_adjacency(sp.labels)
+    rag = RAG(sp.labels, connectivity=1)
+    assert set(map(tuple, ei.T.tolist())) == {(a, b) for a, b in rag.edges()} | {
+        (b, a) for a, b in rag.edges()
+    }
+    assert graph_stats(ei, int(sp.labels.max()) + 1)["isolated_nodes"] == 0
