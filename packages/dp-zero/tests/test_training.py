@@ -49,3 +49,23 @@ def test_resume_after_interruption_reproduces_the_run(tmp_path):
 def test_bad_training_input_fails_before_training(kw, match):
     with pytest.raises(InputError, match=match):
         train(TrainConfig(**kw), world_size=kw.get("nproc", 1))
+
+
+@pytest.mark.slow
+def test_deepspeed_training_resumes_with_the_accountant(tmp_path):
+    cfg = TrainConfig(backend="deepspeed", stage=2, nproc=2, epochs=2, out=str(tmp_path))
+    part = run(TrainConfig(**{**cfg.__dict__, "stop_after": 20}))
+    assert part["accountant_steps"] == 20
+    rest = run(TrainConfig(**{**cfg.__dict__, "resume": True}))
+    assert rest["accountant_steps"] == rest["steps"] == int(2 / rest["sample_rate"])
+    assert rest["steps_this_run"] == rest["steps"] - 20
+    assert rest["epsilon"] <= 8.0
+
+
+@pytest.mark.slow
+def test_fsdp_and_deepspeed_training_agree_in_fp32():
+    base = TrainConfig(nproc=2, epochs=2)
+    a = run(TrainConfig(**{**base.__dict__, "backend": "fsdp"}))
+    b = run(TrainConfig(**{**base.__dict__, "backend": "deepspeed", "stage": 3}))
+    assert a["epsilon"] == pytest.approx(b["epsilon"])
+    assert abs(a["test_accuracy"] - b["test_accuracy"]) < 0.02

@@ -247,7 +247,7 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
 def _save(trainer, engine, out: Path, step: int) -> None:
     state = {"step": step, "dp": engine.state_dict() if engine is not None else None}
     if hasattr(trainer, "ds"):
-        trainer.ds.save_checkpoint(str(out / "deepspeed_checkpoint"), tag="latest", client_state=state)
+        trainer.ds.save_checkpoint(str(out / "deepspeed_checkpoint"), tag="last", client_state=state)
         return
     if hasattr(trainer, "optimizer") and trainer.__class__.__name__ == "LocalTrainer":
         state.update(model=trainer.model.state_dict(), optimizer=trainer.optimizer.state_dict())
@@ -256,7 +256,7 @@ def _save(trainer, engine, out: Path, step: int) -> None:
 
 def _load(trainer, engine, out: Path) -> int:
     if hasattr(trainer, "ds"):
-        path, state = trainer.ds.load_checkpoint(str(out / "deepspeed_checkpoint"), tag="latest")
+        path, state = trainer.ds.load_checkpoint(str(out / "deepspeed_checkpoint"))
         if path is None:
             raise InputError(f"no DeepSpeed checkpoint under {out}")
     elif trainer.__class__.__name__ == "LocalTrainer":
