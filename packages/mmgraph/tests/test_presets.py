@@ -94,12 +94,29 @@ def test_gns_radius_graph_predicts_forces_a_per_particle_model_cannot():
 
 
 @pytest.mark.slow
+def test_rag_gat_learns_superpixel_digits_well_above_chance():
+    from mmgraph.datasets import superpixel_digits
+
+    task = superpixel_digits(200, n_train=150)
+    from mmgraph.training import fit
+
+    torch.manual_seed(0)
+    acc = fit(build_preset("rag_gat", task), task, seed=0, **PRESETS["rag_gat"].fit).metric
+    # measured seed 0/1: 0.36/0.34 (chance 0.10)
+    assert acc >= 0.30
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="measured seed 0/1: the graph-free bag of super-pixels (0.44/0.46) beats RAG-GAT-like "
+    "(0.36/0.34): node centroids already encode the digit's shape on these ~16-node graphs",
+    strict=True,
+)
 def test_rag_gat_beats_bag_of_superpixels():
     from mmgraph.datasets import superpixel_digits
 
     acc, base = _run("rag_gat", superpixel_digits(200, n_train=150))
-    # measured: 0.30 vs bag-of-super-pixels (graph-free) 0.16; chance 0.10
-    assert acc >= 0.25 and acc > base + 0.05
+    assert acc > base
 
 
 @pytest.mark.slow

@@ -143,8 +143,9 @@ DOMAINS = ("image", "language", "science")
 class Preset:
     """A simplified catalogued method: blueprint config, its task, a baseline and fit settings.
 
-    ``threshold`` is the documented test metric the preset reaches on its task (seed 0, the
-    default fit settings), asserted by the tests together with beating ``baseline``.
+    ``threshold`` is the documented test metric the preset reaches (seed 0, these fit settings) on
+    the task sizes used in ``tests/test_presets.py``; the README lists each preset against its
+    baseline, including where the baseline wins (RAG-GAT-like).
     """
 
     name: str
@@ -228,8 +229,8 @@ register_preset(
         "superpixels",
         _RAG_GAT,
         _no_graph(_RAG_GAT),
-        {"epochs": 40, "lr": 0.01, "batch_size": 32},
-        0.25,
+        {"epochs": 60, "lr": 0.005, "batch_size": 32, "weight_decay": 0.0},
+        0.30,
         "SLIC super-pixels of upsampled 8x8 digits instead of MNIST/CIFAR super-pixels",
     )
 )
