@@ -175,3 +175,19 @@ def test_frozen_unsupported_layers_are_allowed():
     eng = DPZeroEngine(batch_size=4, sample_size=100, noise_multiplier=1.0)
     eng.convert(model)
     assert len(eng.layers) == 1
+
+
+@pytest.mark.gpu
+def test_cuda_per_sample_norms_equal_vmap_norms():
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    torch.manual_seed(0)
+    model = Seq(nn.Linear(16, 12), (4, 12)).cuda()
+    x, y = torch.randn(6, 4, 16, device="cuda"), torch.randn(6, device="cuda")
+    want = sum(g.flatten(1).square().sum(1) for g in per_sample_grads(model, mse, x, y).values())
+    eng = DPZeroEngine(batch_size=6, sample_size=100, noise_multiplier=1.0, max_grad_norm=1e6, clipping_fn="abadi",
+                       loss_reduction="sum")  # fmt: skip
+    conv = copy.deepcopy(model)
+    eng.convert(conv)
+    mse(conv(x), y).backward()
+    torch.testing.assert_close(eng.clipped_sample_norms().square(), want, rtol=1e-4, atol=1e-5)

@@ -81,7 +81,12 @@ def _train_config(args: argparse.Namespace, opts):
         cfg = replace(cfg, target_epsilon=None)
     if args.non_private:
         cfg = replace(cfg, private=False, target_epsilon=None, noise_multiplier=None)
-    return replace(cfg, seed=opts.seed, out=str(opts.out) if opts.out else None, quiet=opts.quiet)
+    from core_utils import resolve_device
+
+    device = resolve_device(opts.device) if cfg.backend == "local" else "cpu"
+    return replace(
+        cfg, seed=opts.seed, out=str(opts.out) if opts.out else None, quiet=opts.quiet, device=device
+    )
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -112,7 +117,15 @@ def _demo(args: argparse.Namespace) -> int:
     out = opts.out
     if out is None:
         raise InputError("demo needs --out DIR")
-    base = TrainConfig(dataset="digits", epochs=args.epochs, seed=opts.seed, quiet=opts.quiet)
+    from core_utils import resolve_device
+
+    base = TrainConfig(
+        dataset="digits",
+        epochs=args.epochs,
+        seed=opts.seed,
+        quiet=opts.quiet,
+        device=resolve_device(opts.device),
+    )
     with measure() as m:
         dp = run(base)
         plain = run(replace(base, private=False, target_epsilon=None))

@@ -54,6 +54,7 @@ class TrainConfig:
     resume: bool = False
     stop_after: int | None = None  # stop (with a checkpoint) after this many steps: interruption drills
     quiet: bool = True
+    device: str = "cpu"  # local backend: "cpu" or "cuda" (DeepSpeed places the model itself)
     deepspeed_config: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -160,12 +161,12 @@ def poisson_indices(n: int, q: float, seed: int, step: int, rank: int, world: in
 
 
 @torch.no_grad()
-def evaluate(trainer, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype) -> float:
+def evaluate(trainer, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype, device=None) -> float:
     """Test accuracy (every rank runs the forward: stage 3 gathers parameters collectively)."""
     trainer.model.eval()
     correct = 0
     for xb, yb in zip(x.split(512), y.split(512)):
-        correct += int((trainer.model(xb.to(dtype)).argmax(1) == yb).sum())
+        correct += int((trainer.model(xb.to(device, dtype)).argmax(1).cpu() == yb).sum())
     trainer.model.train()
     return correct / len(y)
 
@@ -183,8 +184,11 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
     q = cfg.batch_size / data.n
     total_steps = int(cfg.epochs / q)
     model = mlp(data.num_features, data.num_classes, cfg.hidden)
+    if cfg.backend == "local":
+        model.to(cfg.device)
     trainer = make_trainer(cfg, model, engine)
     dtype = trainer.dtype
+    device = next(trainer.model.parameters()).device
     start = 0
     out = Path(cfg.out) if cfg.out else None
     if cfg.resume and out is not None:
@@ -201,8 +205,8 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
         idx = poisson_indices(data.n, q, cfg.seed, step, rank, world_size)
         loss_sum = 0.0
         for micro in torch.tensor_split(idx, cfg.grad_accum):
-            out_logits = trainer.model(data.x_train[micro].to(dtype))
-            loss = F.cross_entropy(out_logits.float(), data.y_train[micro], reduction="sum")
+            out_logits = trainer.model(data.x_train[micro].to(device, dtype))
+            loss = F.cross_entropy(out_logits.float(), data.y_train[micro].to(device), reduction="sum")
             loss_sum += float(loss.detach())
             trainer.backward(loss if engine is not None else loss * base_scale)
             trainer.step()
@@ -221,7 +225,7 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
             total_steps = done
             break
     wall = time.perf_counter() - t0
-    acc = evaluate(trainer, data.x_test, data.y_test, dtype)
+    acc = evaluate(trainer, data.x_test, data.y_test, dtype, device)
     if out is not None and cfg.stop_after is None:
         _save(trainer, engine, out, total_steps)
     result: dict[str, Any] = {
