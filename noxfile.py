@@ -123,15 +123,25 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build sdist + wheel of every package, install each wheel alone, run its CLI --help."""
+    """Build sdist + wheel of every package, install each wheel alone, run its CLI --help.
+
+    ``nox -s build -- DIST ...`` builds and checks only the named packages (plus core-utils).
+    """
     _pip_env(session)
+    selected = list(session.posargs) or list(PACKAGES)
+    unknown = [d for d in selected if d not in PACKAGES]
+    if unknown:
+        session.error(f"unknown package(s): {', '.join(unknown)}")
+    if SHARED not in selected:
+        selected.insert(0, SHARED)
     session.install("build>=1.0")
     dist_dir = ROOT / "dist"
     shutil.rmtree(dist_dir, ignore_errors=True)
-    for info in PACKAGES.values():
-        session.run("python", "-m", "build", "--outdir", str(dist_dir), str(info["path"]))
+    for dist in selected:
+        session.run("python", "-m", "build", "--outdir", str(dist_dir), str(PACKAGES[dist]["path"]))
     work = Path(session.create_tmp()) / "isolated"
-    for dist, info in PACKAGES.items():
+    for dist in selected:
+        info = PACKAGES[dist]
         venv = work / dist
         shutil.rmtree(venv, ignore_errors=True)
         session.run(sys.executable, "-m", "venv", str(venv), external=True)
@@ -139,6 +149,9 @@ def build(session: nox.Session) -> None:
         pip = [str(py), "-m", "pip", "install", "--quiet", "-c", str(CONSTRAINTS)]
         if info["tool"].get("preinstall"):
             session.run(*pip, *info["tool"]["preinstall"], external=True)
+        # An unrelated project owns the name core-utils on PyPI (with higher versions):
+        # install ours from dist/ first so the resolver keeps it (see docs/contributing.md).
+        session.run(*pip, "--no-index", "--no-deps", "--find-links", str(dist_dir), SHARED, external=True)
         session.run(
             *pip, *info["tool"].get("install-args", []), "--find-links", str(dist_dir), dist, external=True
         )

@@ -135,6 +135,12 @@ def common_options(args: argparse.Namespace) -> CommonOptions:
     overrides = dict(_parse_override(s) for s in getattr(args, "overrides", []) or [])
     if args.threads is not None:
         os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+        try:  # BLAS pools of numpy/scipy are already started: resize them in place
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            pass
+        else:
+            threadpool_limits(limits=args.threads)
         if "torch" in sys.modules or _has_torch():
             import torch
 
