@@ -64,6 +64,11 @@ def test_a_class_without_training_images_is_refused():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    reason="measured on iBean 32x32, seed 0: colour-SVM 0.789 vs CNN 0.719 (12 epochs) / 0.766 (30 epochs); "
+    "the survey's claim does not hold here (README)",
+    strict=True,
+)
 def test_on_ibean_the_cnn_beats_the_best_colour_histogram_baseline_and_both_beat_chance():
     data = load_ibean()
     cfg = TrainConfig(epochs=20)
