@@ -27,6 +27,10 @@ def test_progress_is_silent_off_tty(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_accepts_numpy_arrays():
+    assert [int(v) for v in progress(np.arange(3))] == [0, 1, 2]
+
+
 def test_progress_forced_draws(capsys):
     list(progress(range(3), desc="work", force=True))
     assert "work" in capsys.readouterr().err

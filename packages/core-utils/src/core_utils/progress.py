@@ -18,7 +18,7 @@ class _Silent:
         self.n = 0
 
     def __iter__(self) -> Iterator[Any]:
-        for item in self._iterable or ():
+        for item in () if self._iterable is None else self._iterable:
             self.n += 1
             yield item
 
