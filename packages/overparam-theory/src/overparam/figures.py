@@ -31,7 +31,7 @@ def plot_experiment(result: ExperimentResult, path: str | os.PathLike[str]) -> P
         ax.plot(c["gamma"], c["theory"], label="min-norm, HMRT asymptotic")
         ax.plot(c["gamma"], c["ridge_opt"], ls="--", label="optimal ridge, HMRT")
         g, m, se = zip(*c["sim"], strict=True)
-        ax.errorbar(g, m, yerr=2 * np.asarray(se), fmt="o", label="simulation (n=400)")
+        ax.errorbar(g, m, yerr=2 * np.asarray(se), fmt="o", label=f"simulation (n={result.params['n_asym']})")
         ax.set(xlabel="gamma = p/n", ylabel="excess risk", ylim=(0, 4))
     elif name == "E4":
         names = list(c)
@@ -49,7 +49,7 @@ def plot_experiment(result: ExperimentResult, path: str | os.PathLike[str]) -> P
     elif name == "E6":
         ax.plot(c["psi1"], c["theory"], label="Mei-Montanari ridgeless")
         psi1, m, se, _ = zip(*c["sim"], strict=True)
-        ax.errorbar(psi1, m, yerr=2 * np.asarray(se), fmt="o", label="simulation (d=100)")
+        ax.errorbar(psi1, m, yerr=2 * np.asarray(se), fmt="o", label=f"simulation (d={result.params['d']})")
         ax.axvline(result.params["psi2"], color="k", ls=":", lw=0.8)
         ax.set(xlabel="psi1 = N/d", ylabel="test risk", ylim=(0, 3))
     elif name == "E7":
