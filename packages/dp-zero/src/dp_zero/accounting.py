@@ -60,10 +60,6 @@ def _log_sub(a: float, b: float) -> float:
         return a
 
 
-def _log_erfc(x: float) -> float:
-    return math.log(2) + special.log_ndtr(-x * 2**0.5)
-
-
 def _log_a_int(q: float, sigma: float, alpha: int) -> float:
     """log A_alpha for integer alpha: binomial expansion (Mironov et al. 2019, Section 3.3)."""
     log_a = -np.inf
@@ -75,30 +71,38 @@ def _log_a_int(q: float, sigma: float, alpha: int) -> float:
 
 
 def _log_a_frac(q: float, sigma: float, alpha: float) -> float:
-    """log A_alpha for fractional alpha: the two-series expansion (Mironov et al. 2019, Section 3.3)."""
-    log_a0, log_a1 = -np.inf, -np.inf
-    i = 0
+    """log A_alpha for fractional alpha: the two-series expansion (Mironov et al. 2019, Section 3.3).
+
+    The series terms are evaluated vectorised up to the first index whose terms both fall below
+    ``e^-30`` (the stopping rule of the reference implementation); positive and negative terms
+    are summed separately in log space.
+    """
     z0 = sigma**2 * math.log(1 / q - 1) + 0.5
+    n = 64
     while True:
+        i = np.arange(n, dtype=float)
         coef = special.binom(alpha, i)
-        log_coef = math.log(abs(coef))
+        log_coef = np.log(np.abs(coef))
         j = alpha - i
         log_t0 = log_coef + i * math.log(q) + j * math.log(1 - q)
         log_t1 = log_coef + j * math.log(q) + i * math.log(1 - q)
-        log_e0 = math.log(0.5) + _log_erfc((i - z0) / (math.sqrt(2) * sigma))
-        log_e1 = math.log(0.5) + _log_erfc((z0 - j) / (math.sqrt(2) * sigma))
-        log_s0 = log_t0 + (i * i - i) / (2 * (sigma**2)) + log_e0
-        log_s1 = log_t1 + (j * j - j) / (2 * (sigma**2)) + log_e1
-        if coef > 0:
-            log_a0 = _log_add(log_a0, log_s0)
-            log_a1 = _log_add(log_a1, log_s1)
-        else:
-            log_a0 = _log_sub(log_a0, log_s0)
-            log_a1 = _log_sub(log_a1, log_s1)
-        i += 1
-        if max(log_s0, log_s1) < -30:
+        log_e0 = math.log(0.5) + math.log(2) + special.log_ndtr(-(i - z0) / sigma)
+        log_e1 = math.log(0.5) + math.log(2) + special.log_ndtr(-(z0 - j) / sigma)
+        log_s0 = log_t0 + (i * i - i) / (2 * sigma**2) + log_e0
+        log_s1 = log_t1 + (j * j - j) / (2 * sigma**2) + log_e1
+        below = np.flatnonzero(np.maximum(log_s0, log_s1) < -30)
+        if below.size:
+            stop = int(below[0]) + 1
             break
-    return _log_add(log_a0, log_a1)
+        n *= 2
+    pos = coef[:stop] > 0
+
+    def signed(log_s: np.ndarray) -> float:
+        plus = special.logsumexp(log_s[:stop][pos]) if pos.any() else -np.inf
+        minus = special.logsumexp(log_s[:stop][~pos]) if (~pos).any() else -np.inf
+        return _log_sub(float(plus), float(minus))
+
+    return _log_add(signed(log_s0), signed(log_s1))
 
 
 def rdp_sampled_gaussian(q: float, sigma: float, alpha: float) -> float:

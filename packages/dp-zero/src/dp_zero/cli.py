@@ -117,6 +117,10 @@ def _demo(args: argparse.Namespace) -> int:
     out = opts.out
     if out is None:
         raise InputError("demo needs --out DIR")
+    if opts.threads is None:
+        import torch
+
+        torch.set_num_threads(1)  # the demo's small MLP is fastest (and steadiest) on one thread
     from core_utils import resolve_device
 
     base = TrainConfig(
