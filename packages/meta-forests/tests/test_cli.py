@@ -44,7 +44,7 @@ def test_benchmark_prints_and_saves_a_table(tmp_path, capsys):
         "--protocol",
         "lodo",
         "--seeds",
-        "2",
+        "1",
         "--out",
         str(out),
         "--quiet",
