@@ -588,10 +588,12 @@ class TextureCrops(_EuclideanParams):
             raise InputError(
                 f"texture-crops needs Pillow to decode {image}: pip install pillow ({exc})"
             ) from None
-        from scipy.ndimage import gaussian_filter
+        from scipy.ndimage import gaussian_filter, spline_filter
 
         grey = photo.astype(np.float64).mean(axis=2) / 255.0
         self.texture = gaussian_filter(grey, blur)
+        # Cubic-spline coefficients once, not on every map_coordinates call.
+        self._coeffs = spline_filter(self.texture, order=3, mode="nearest")
         self.size = int(size)
         self.span = float(span)
         self.origin = np.array([150.0, 250.0])  # a textured region (roof and trees)
@@ -607,8 +609,8 @@ class TextureCrops(_EuclideanParams):
         from scipy.ndimage import map_coordinates
 
         gi, gj = _grid(self.size)
-        out = np.empty((len(p), self.size * self.size))
-        for k, (a, b) in enumerate(p):
-            coords = np.stack([gi + self.origin[0] + a, gj + self.origin[1] + b])
-            out[k] = map_coordinates(self.texture, coords, order=3, mode="nearest").ravel()
-        return out
+        coords = np.stack(
+            [gi[None] + self.origin[0] + p[:, 0, None, None], gj[None] + self.origin[1] + p[:, 1, None, None]]
+        )
+        out = map_coordinates(self._coeffs, coords, order=3, mode="nearest", prefilter=False)
+        return out.reshape(len(p), -1)
