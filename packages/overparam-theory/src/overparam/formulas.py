@@ -364,24 +364,9 @@ def activation_coefficients(sigma: str | Callable[[np.ndarray], np.ndarray]) -> 
     return ActivationCoefficients(mu0, mu1, mu_star2)
 
 
-def rf_ridgeless_bv(psi1: float, psi2: float, zeta: float) -> tuple[float, float]:
-    """Ridgeless random-features bias and variance factors ``B = E1/E0``, ``V = E2/E0`` (MM, Theorem 2).
-
-    ``N/d -> psi1`` features, ``n/d -> psi2`` samples, ``zeta = mu1 / mu_star``.
-    ``psi1 = psi2`` (the interpolation peak) returns ``(inf, inf)`` with a warning.
-    """
-    psi1 = _check_pos("psi1", psi1)
-    psi2 = _check_pos("psi2", psi2)
-    zeta = _check_pos("zeta", zeta)
-    if psi1 == psi2:
-        warnings.warn(
-            "ridgeless RF risk diverges at psi1 = psi2; returning inf", RuntimeWarning, stacklevel=2
-        )
-        return math.inf, math.inf
-    psi = min(psi1, psi2)
+def _rf_e_terms(chi: complex, psi1: float, psi2: float, zeta: float) -> tuple[complex, complex, complex]:
+    """The polynomials ``E0, E1, E2`` of MM Theorem 2 at ``chi`` (real ridgeless, complex ridge)."""
     z2 = zeta**2
-    a = psi * z2 - z2 - 1.0
-    chi = -(a + math.sqrt(a * a + 4.0 * z2 * psi)) / (2.0 * z2)
     p12 = psi1 * psi2
     e0 = (
         -(chi**5) * zeta**6
@@ -406,6 +391,28 @@ def rf_ridgeless_bv(psi1: float, psi2: float, zeta: float) -> tuple[float, float
         - 2 * chi**2 * z2
         - chi**2
     )
+    return e0, e1, e2
+
+
+def rf_ridgeless_bv(psi1: float, psi2: float, zeta: float) -> tuple[float, float]:
+    """Ridgeless random-features bias and variance factors ``B = E1/E0``, ``V = E2/E0`` (MM, Theorem 2).
+
+    ``N/d -> psi1`` features, ``n/d -> psi2`` samples, ``zeta = mu1 / mu_star``.
+    ``psi1 = psi2`` (the interpolation peak) returns ``(inf, inf)`` with a warning.
+    """
+    psi1 = _check_pos("psi1", psi1)
+    psi2 = _check_pos("psi2", psi2)
+    zeta = _check_pos("zeta", zeta)
+    if psi1 == psi2:
+        warnings.warn(
+            "ridgeless RF risk diverges at psi1 = psi2; returning inf", RuntimeWarning, stacklevel=2
+        )
+        return math.inf, math.inf
+    psi = min(psi1, psi2)
+    z2 = zeta**2
+    a = psi * z2 - z2 - 1.0
+    chi = -(a + math.sqrt(a * a + 4.0 * z2 * psi)) / (2.0 * z2)
+    e0, e1, e2 = _rf_e_terms(chi, psi1, psi2, zeta)
     return e1 / e0, e2 / e0
 
 
@@ -442,30 +449,7 @@ def rf_ridge_bv(psi1: float, psi2: float, zeta: float, lam: float, mu_star2: flo
     else:  # pragma: no cover - the damped map converges for lam > 0
         raise RuntimeError("random-features fixed point did not converge")
     chi = nu1 * nu2
-    p12 = psi1 * psi2
-    e0 = (
-        -(chi**5) * zeta**6
-        + 3 * chi**4 * zeta**4
-        + (p12 - psi1 - psi2 + 1) * chi**3 * zeta**6
-        - 2 * chi**3 * zeta**4
-        - 3 * chi**3 * z2
-        + (psi1 + psi2 - 3 * p12 + 1) * chi**2 * zeta**4
-        + 2 * chi**2 * z2
-        + chi**2
-        + 3 * p12 * chi * z2
-        - p12
-    )
-    e1 = psi2 * chi**3 * zeta**4 - psi2 * chi**2 * z2 + p12 * chi * z2 - p12
-    e2 = (
-        chi**5 * zeta**6
-        - 3 * chi**4 * zeta**4
-        + (psi1 - 1) * chi**3 * zeta**6
-        + 2 * chi**3 * zeta**4
-        + 3 * chi**3 * z2
-        - (psi1 + 1) * chi**2 * zeta**4
-        - 2 * chi**2 * z2
-        - chi**2
-    )
+    e0, e1, e2 = _rf_e_terms(chi, psi1, psi2, zeta)
     return float((e1 / e0).real), float((e2 / e0).real)
 
 
