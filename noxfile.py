@@ -121,6 +121,15 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
 
 
+def _wheel(dist_dir: Path, dist: str) -> str:
+    """Path of the one wheel built for ``dist`` in ``dist_dir``."""
+    stem = dist.replace("-", "_")
+    wheels = sorted(dist_dir.glob(f"{stem}-*.whl"))
+    if len(wheels) != 1:
+        raise RuntimeError(f"expected one wheel for {dist} in {dist_dir}, found {len(wheels)}")
+    return str(wheels[0])
+
+
 @nox.session
 def build(session: nox.Session) -> None:
     """Build sdist + wheel of every package, install each wheel alone, run its CLI --help.
@@ -149,11 +158,17 @@ def build(session: nox.Session) -> None:
         pip = [str(py), "-m", "pip", "install", "--quiet", "-c", str(CONSTRAINTS)]
         if info["tool"].get("preinstall"):
             session.run(*pip, *info["tool"]["preinstall"], external=True)
-        # An unrelated project owns the name core-utils on PyPI (with higher versions):
-        # install ours from dist/ first so the resolver keeps it (see docs/contributing.md).
-        session.run(*pip, "--no-index", "--no-deps", "--find-links", str(dist_dir), SHARED, external=True)
+        # Unrelated projects own the names core-utils and tapestry on PyPI, with higher
+        # versions: install our wheels by file so the resolver cannot swap them (see
+        # docs/contributing.md).
+        session.run(*pip, "--no-deps", _wheel(dist_dir, SHARED), external=True)
         session.run(
-            *pip, *info["tool"].get("install-args", []), "--find-links", str(dist_dir), dist, external=True
+            *pip,
+            *info["tool"].get("install-args", []),
+            "--find-links",
+            str(dist_dir),
+            _wheel(dist_dir, dist),
+            external=True,
         )
         session.run(
             str(py), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))", external=True
