@@ -63,7 +63,10 @@ def test_benchmark_prints_and_saves_a_table(tmp_path, capsys):
     assert (out / "table.md").read_text().strip() == printed.strip()
     assert (out / "lodo_accuracy.png").exists()
     rec = json.loads((out / "result.json").read_text())
-    assert len(rec["metrics"]["selected_meta_variant"]) == 1
+    assert len(rec["metrics"]["selected_meta_variant"]["training-domain"]) == 1
+    n_folds = len(rec["metrics"]["targets"])
+    assert sum(rec["metrics"]["selection_counts"]["training-domain"].values()) == n_folds
+    assert (out / "lodo_checkpoint.npz").exists()
 
 
 def test_fit_then_predict_round_trip(tmp_path, capsys):

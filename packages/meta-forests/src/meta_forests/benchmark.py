@@ -3,28 +3,43 @@
 Every method gets the same total number of trees ``n_trees`` (HistGradientBoosting gets
 ``max_iter = n_trees // 2`` boosting rounds). For each held-out target domain and seed:
 
-1. each method is fitted on 80% of every source domain and scored on the other 20%
-   (training-domain validation, :func:`meta_forests.splits.training_domain_split`);
+1. model selection on the source domains only (:mod:`meta_forests.splits`):
+   ``"training-domain"`` validation fits each method on 80% of every source domain and scores it on
+   the other 20%; ``"leave-one-domain-out"`` validation (meta variants only, it costs one fit per
+   source domain) holds every source domain out in turn;
 2. each method is refitted on all source data and scored on the target domain.
 
-The *selected* meta-forests variant per fold is the one with the best validation accuracy; the
-target accuracies of all methods are reported (mean and worst domain over targets, averaged over seeds).
+Per fold and protocol, the *selected* meta-forests variant is the one with the best validation
+accuracy; the target accuracies of all methods are reported (mean and worst domain over targets,
+mean and standard deviation over seeds). Every finished (seed, target) unit is written to an atomic
+checkpoint, so an interrupted run resumes where it stopped and methods added later are computed
+without refitting the others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 
-from core_utils import InputError, derive_seed, progress
+from core_utils import InputError, derive_seed, load_checkpoint, progress, save_checkpoint
 from meta_forests.datasets import DomainDataset
 from meta_forests.estimator import MetaForestClassifier
-from meta_forests.splits import training_domain_split
+from meta_forests.splits import SELECTION_PROTOCOLS, training_domain_split, validation_score
 
-__all__ = ["BASELINES", "META_VARIANTS", "LodoResult", "make_method", "run_lodo", "summarize"]
+__all__ = [
+    "BASELINES",
+    "DEFAULT_VARIANT",
+    "META_VARIANTS",
+    "LodoResult",
+    "make_method",
+    "run_lodo",
+    "summarize",
+]
 
 BASELINES = ("random-forest", "extra-trees", "hist-gb")
 # name -> (forest_mode, carry_weights, weight_rule)
@@ -68,15 +83,59 @@ def _fit(est, X, y, d):
 
 @dataclass
 class LodoResult:
-    """Per-(method, seed, target) accuracies and the per-fold validation choice."""
+    """Per-(method, seed, target) accuracies and the per-fold validation choice.
+
+    ``val_acc[protocol][method]`` and ``selected[protocol]`` exist for every selection protocol run;
+    entries a protocol did not compute (leave-one-domain-out for baselines) are NaN.
+    """
 
     dataset: str
     methods: list[str]
     targets: list[str]
     seeds: list[int]
     target_acc: dict[str, np.ndarray]  # method -> (n_seeds, n_targets)
-    val_acc: dict[str, np.ndarray]  # method -> (n_seeds, n_targets)
-    selected: np.ndarray  # (n_seeds, n_targets) name of the validation-selected meta variant
+    val_acc: dict[str, dict[str, np.ndarray]]  # protocol -> method -> (n_seeds, n_targets)
+    selected: dict[str, np.ndarray]  # protocol -> (n_seeds, n_targets) name of the selected meta variant
+
+
+def _unit(data, Xs, ys, ds, Xt, yt, *, s, t, n_sources, todo, n_trees, n_meta_tasks, n_jobs):
+    """All results of one (seed, target) fold that are not in the checkpoint yet: ``{key: accuracy}``."""
+    out = {}
+    for name, kind in todo:
+        seed = derive_seed(s, data.name, t, name)
+
+        def factory(n_dom, name=name, seed=seed):
+            return make_method(
+                name, n_trees=n_trees, n_sources=n_dom, n_meta_tasks=n_meta_tasks, seed=seed, n_jobs=n_jobs
+            )
+
+        if kind == "target":
+            value = _fit(factory(n_sources), Xs, ys, ds).score(Xt, yt)
+        elif kind == "training-domain":
+            tr, va = training_domain_split(ys, ds, seed=seed)
+            value = _fit(factory(n_sources), Xs[tr], ys[tr], ds[tr]).score(Xs[va], ys[va])
+        else:
+            value = validation_score(factory, Xs, ys, ds, protocol=kind, seed=seed)
+        out[f"{s}|{t}|{name}|{kind}"] = float(value)
+    return out
+
+
+def _load_done(checkpoint: Path | None, signature: str) -> dict[str, float]:
+    if checkpoint is None or not Path(checkpoint).is_file():
+        return {}
+    state = load_checkpoint(checkpoint)
+    if str(state["signature"]) != signature:
+        raise InputError(
+            f"checkpoint {checkpoint} was written for another configuration ({state['signature']}, now "
+            f"{signature}); delete it or write to another folder"
+        )
+    return {str(k): float(v) for k, v in zip(state["keys"], state["values"], strict=True)}
+
+
+def _save_done(checkpoint: Path, done: dict[str, float], signature: str) -> None:
+    keys = sorted(done)
+    state = {"keys": np.array(keys, dtype=str), "values": np.array([done[k] for k in keys])}
+    save_checkpoint(checkpoint, {**state, "signature": np.array(signature)})
 
 
 def run_lodo(
@@ -87,11 +146,30 @@ def run_lodo(
     n_trees: int = 200,
     n_meta_tasks: int = 10,
     validation: bool = True,
+    selection: Sequence[str] = ("training-domain",),
     n_jobs: int | None = None,
+    n_workers: int = 1,
+    checkpoint: str | Path | None = None,
     quiet: bool = True,
     callback: Callable[[str, int, str, float], None] | None = None,
 ) -> LodoResult:
-    """Leave-one-domain-out over every domain of ``data`` for every method and seed."""
+    """Leave-one-domain-out over every domain of ``data`` for every method and seed.
+
+    Parameters
+    ----------
+    validation : bool
+        Run the model-selection protocols of ``selection`` (``False``: target accuracies only).
+    selection : sequence of {"training-domain", "leave-one-domain-out"}
+        Source-only selection protocols; leave-one-domain-out is run for the meta variants only.
+    n_jobs : int or None
+        ``n_jobs`` of every forest.
+    n_workers : int
+        (seed, target) folds run in parallel processes (joblib); 1 runs them in this process.
+    checkpoint : path ending in ``.npz``, optional
+        Finished folds are saved here atomically and skipped when the run is repeated.
+    callback : callable ``(method, seed, target, accuracy)``, optional
+        Called for every target accuracy as it becomes available.
+    """
     targets = [str(t) for t in data.domain_names]
     doms = data.domains.astype(str)
     if len(targets) < 3:
@@ -99,52 +177,90 @@ def run_lodo(
     methods = list(methods)
     for name in methods:
         make_method(name, n_trees=1, n_sources=2, n_meta_tasks=1, seed=0, n_jobs=None)  # validates the name
-    acc = {m: np.full((len(seeds), len(targets)), np.nan) for m in methods}
-    val = {m: np.full((len(seeds), len(targets)), np.nan) for m in methods}
-    selected = np.full((len(seeds), len(targets)), "", dtype=object)
-    jobs = [(si, s, ti, t) for si, s in enumerate(seeds) for ti, t in enumerate(targets)]
-    for si, s, ti, t in progress(jobs, total=len(jobs), desc="lodo", quiet=quiet):
+    protocols = list(selection) if validation else []
+    for proto in protocols:
+        if proto not in SELECTION_PROTOCOLS:
+            raise InputError(f"unknown selection protocol {proto!r}; choose from {list(SELECTION_PROTOCOLS)}")
+    if checkpoint is not None and Path(checkpoint).suffix != ".npz":
+        raise InputError(f"checkpoint must be an .npz file, got {checkpoint}")
+    n_sources = len(targets) - 1
+
+    def kinds(name):
+        ks = [p for p in protocols if p == "training-domain" or name in META_VARIANTS]
+        return [*ks, "target"]
+
+    signature = f"{data.name} X{data.X.shape} n_trees={n_trees} n_meta_tasks={n_meta_tasks}"
+    done = _load_done(checkpoint, signature)
+    jobs = []
+    for s in seeds:
+        for t in targets:
+            todo = [(m, k) for m in methods for k in kinds(m) if f"{s}|{t}|{m}|{k}" not in done]
+            if todo:
+                jobs.append((s, t, todo))
+
+    def unit_args(s, t, todo):
         src = doms != t
-        Xs, ys, ds = data.X[src], data.y[src], doms[src]
-        Xt, yt = data.X[~src], data.y[~src]
-        n_sources = len(targets) - 1
-        for name in methods:
-            seed = derive_seed(s, data.name, t, name)
-            if validation:
-                tr, va = training_domain_split(ys, ds, seed=seed)
-                est = make_method(
-                    name,
-                    n_trees=n_trees,
-                    n_sources=n_sources,
-                    n_meta_tasks=n_meta_tasks,
-                    seed=seed,
-                    n_jobs=n_jobs,
-                )
-                val[name][si, ti] = _fit(est, Xs[tr], ys[tr], ds[tr]).score(Xs[va], ys[va])
-            est = make_method(
-                name,
-                n_trees=n_trees,
-                n_sources=n_sources,
-                n_meta_tasks=n_meta_tasks,
-                seed=seed,
-                n_jobs=n_jobs,
-            )
-            acc[name][si, ti] = _fit(est, Xs, ys, ds).score(Xt, yt)
-            if callback is not None:
-                callback(name, s, t, acc[name][si, ti])
-        metas = [m for m in methods if m in META_VARIANTS]
-        if validation and metas:
-            selected[si, ti] = max(metas, key=lambda m: val[m][si, ti])
+        args = (data, data.X[src], data.y[src], doms[src], data.X[~src], data.y[~src])
+        kwargs = dict(
+            s=s,
+            t=t,
+            n_sources=n_sources,
+            todo=todo,
+            n_trees=n_trees,
+            n_meta_tasks=n_meta_tasks,
+            n_jobs=n_jobs,
+        )
+        return args, kwargs
+
+    if n_workers == 1:
+        results = (_unit(*a, **kw) for a, kw in (unit_args(*job) for job in jobs))
+    else:
+        results = Parallel(n_jobs=n_workers, return_as="generator_unordered")(
+            delayed(_unit)(*a, **kw) for a, kw in (unit_args(*job) for job in jobs)
+        )
+    for res in progress(results, total=len(jobs), desc="lodo folds", quiet=quiet):
+        done.update(res)
+        if checkpoint is not None:
+            _save_done(Path(checkpoint), done, signature)
+        if callback is not None:
+            for key, value in res.items():
+                s, t, m, k = key.split("|")
+                if k == "target":
+                    callback(m, int(s), t, value)
+
+    def table(method, kind):
+        return np.array([[done.get(f"{s}|{t}|{method}|{kind}", np.nan) for t in targets] for s in seeds])
+
+    acc = {m: table(m, "target") for m in methods}
+    val = {p: {m: table(m, p) for m in methods} for p in protocols}
+    metas = [m for m in methods if m in META_VARIANTS]
+    selected = {}
+    for p in protocols:
+        sel = np.full((len(seeds), len(targets)), "", dtype=object)
+        if metas:
+            for si in range(len(seeds)):
+                for ti in range(len(targets)):
+                    sel[si, ti] = max(metas, key=lambda m: val[p][m][si, ti])
+        selected[p] = sel
     return LodoResult(data.name, methods, targets, list(seeds), acc, val, selected)
+
+
+def selection_counts(result: LodoResult) -> dict[str, dict[str, int]]:
+    """How often each meta variant was selected, per protocol, over all (seed, target) folds."""
+    return {
+        p: {m: int(np.sum(sel == m)) for m in result.methods if m in META_VARIANTS}
+        for p, sel in result.selected.items()
+    }
 
 
 def summarize(result: LodoResult) -> list[dict]:
     """One row per method: mean accuracy over targets and worst-target accuracy (means over seeds, with
-    the standard deviation over seeds), mean training-domain validation accuracy, and the same for the
-    validation-selected meta variant (``"selected-meta"``)."""
+    the standard deviation over seeds), mean validation accuracy per selection protocol, and the same
+    for the validation-selected meta variant of each protocol (``"selected-meta"`` for
+    training-domain validation, ``"selected-meta-lodo"`` for leave-one-domain-out selection)."""
     rows = []
 
-    def row(name, acc, val):
+    def row(name, acc, vals):
         mean_per_seed = acc.mean(axis=1)
         worst_per_seed = acc.min(axis=1)
         rows.append(
@@ -154,29 +270,37 @@ def summarize(result: LodoResult) -> list[dict]:
                 "mean_acc_sd": float(mean_per_seed.std()),
                 "worst_acc": float(worst_per_seed.mean()),
                 "per_target": {t: float(v) for t, v in zip(result.targets, acc.mean(axis=0), strict=True)},
-                "val_acc": float(np.nanmean(val)) if np.isfinite(val).any() else None,
+                "per_seed_mean_acc": [float(v) for v in mean_per_seed],
+                **{
+                    f"val_acc_{p}": (float(np.nanmean(v)) if np.isfinite(v).any() else None)
+                    for p, v in vals.items()
+                },
             }
         )
 
     for m in result.methods:
-        row(m, result.target_acc[m], result.val_acc[m])
-    if result.selected.size and all(result.selected.ravel()):
-        pick = np.vectorize(lambda s, i, j: result.target_acc[s][i, j])
-        ii, jj = np.indices(result.selected.shape)
-        row("selected-meta", pick(result.selected, ii, jj), np.full(result.selected.shape, np.nan))
+        row(m, result.target_acc[m], {p: result.val_acc[p][m] for p in result.val_acc})
+    for p, sel in result.selected.items():
+        if sel.size and all(sel.ravel()):
+            pick = np.vectorize(lambda s, i, j: result.target_acc[s][i, j])
+            ii, jj = np.indices(sel.shape)
+            name = "selected-meta" if p == "training-domain" else "selected-meta-lodo"
+            row(name, pick(sel, ii, jj), {q: np.full(sel.shape, np.nan) for q in result.val_acc})
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
     """Markdown table of :func:`summarize` rows."""
-    lines = [
-        "| method | mean acc | sd over seeds | worst-domain acc | train-domain val acc |",
-        "|---|---|---|---|---|",
-    ]
+    protocols = [p for p in SELECTION_PROTOCOLS if rows and f"val_acc_{p}" in rows[0]]
+    head = "| method | mean acc | sd over seeds | worst-domain acc |"
+    head += "".join(f" {p} val acc |" for p in protocols)
+    lines = [head, "|---|---|---|---|" + "---|" * len(protocols)]
     for r in rows:
-        v = "" if r["val_acc"] is None else f"{r['val_acc']:.3f}"
+        vals = "".join(
+            " |" if r[f"val_acc_{p}"] is None else f" {r[f'val_acc_{p}']:.3f} |" for p in protocols
+        )
         lines.append(
-            f"| {r['method']} | {r['mean_acc']:.3f} | {r['mean_acc_sd']:.3f} | {r['worst_acc']:.3f} | {v} |"
+            f"| {r['method']} | {r['mean_acc']:.3f} | {r['mean_acc_sd']:.3f} | {r['worst_acc']:.3f} |{vals}"
         )
     return "\n".join(lines)
 

@@ -70,6 +70,8 @@ class BenchmarkConfig:
         ]
     )
     validation: bool = True
+    selection: list[str] = dataclasses.field(default_factory=lambda: ["training-domain"])
+    workers: int = 1
 
 
 def _cite(args: argparse.Namespace) -> int:
@@ -78,14 +80,20 @@ def _cite(args: argparse.Namespace) -> int:
 
 
 def _run_benchmark(cfg: BenchmarkConfig, opts, argv_command: list[str], headline_prefix: str) -> int:
-    from meta_forests.benchmark import format_table, plot_summary, run_lodo, summarize
+    from meta_forests.benchmark import format_table, plot_summary, run_lodo, selection_counts, summarize
     from meta_forests.datasets import load_dataset
 
     if cfg.protocol != "lodo":
         raise InputError(f"--protocol must be 'lodo' (leave-one-domain-out), got {cfg.protocol!r}")
     if cfg.seeds < 1:
         raise InputError(f"--seeds must be >= 1, got {cfg.seeds}")
+    if cfg.workers < 1:
+        raise InputError(f"config key 'workers' must be >= 1, got {cfg.workers}")
     data = load_dataset(cfg.dataset, seed=opts.seed)
+    checkpoint = None
+    if opts.out is not None:
+        opts.out.mkdir(parents=True, exist_ok=True)
+        checkpoint = opts.out / "lodo_checkpoint.npz"
     with measure() as m:
         result = run_lodo(
             data,
@@ -94,11 +102,17 @@ def _run_benchmark(cfg: BenchmarkConfig, opts, argv_command: list[str], headline
             n_trees=cfg.n_trees,
             n_meta_tasks=cfg.n_meta_tasks,
             validation=cfg.validation,
+            selection=cfg.selection,
             n_jobs=opts.threads,
+            n_workers=cfg.workers,
+            checkpoint=checkpoint,
             quiet=opts.quiet,
         )
     rows = summarize(result)
     table = format_table(rows)
+    for proto, counts in selection_counts(result).items():
+        picks = ", ".join(f"{k} {v}" for k, v in counts.items())
+        table += f"\n\n{proto} selection, folds won per meta variant: {picks}"
     print(table)
     by = {r["method"]: r for r in rows}
     parts = [
@@ -119,7 +133,8 @@ def _run_benchmark(cfg: BenchmarkConfig, opts, argv_command: list[str], headline
             metrics={
                 "summary": rows,
                 "targets": result.targets,
-                "selected_meta_variant": result.selected.tolist(),
+                "selected_meta_variant": {p: v.tolist() for p, v in result.selected.items()},
+                "selection_counts": selection_counts(result),
             },
             wall_time_s=m.wall_s,
             peak_memory_mb=m.peak_rss_mb,
