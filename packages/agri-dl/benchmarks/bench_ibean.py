@@ -1,7 +1,7 @@
 """iBean: classical pipelines vs compact CNNs, accuracy / fit time / images per second, and the
 learning curve over training-set fractions (same code as `agri-dl bench`).
 
-Usage: python benchmarks/bench_ibean.py --out DIR [--seeds 3] [--quick]
+Usage: python benchmarks/bench_ibean.py --out DIR [--seeds 3] [--quick] [--threads 1]
 """
 
 import argparse
@@ -14,6 +14,7 @@ if __name__ == "__main__":
     ap.add_argument("--out", required=True)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1 seed, 10 epochs, full training set only")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (small models run best on 1)")
     args = ap.parse_args()
     argv = [
         "bench",
@@ -24,6 +25,8 @@ if __name__ == "__main__":
         "--out",
         args.out,
         "--quiet",
+        "--threads",
+        str(args.threads),
     ]
     argv += ["--methods", "color-svm,color-rf,lbp-svm,hog-svm,hog-rf,glcm-rf,all-svm,all-rf,cnn,vgg,resnet"]
     if args.quick:

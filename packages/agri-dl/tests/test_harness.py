@@ -1,5 +1,7 @@
 """The benchmark harness: subsets, reproducibility, the designed gap, the iBean claim (slow)."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -24,6 +26,36 @@ def test_same_seed_reproduces_results_exactly():
     b = run(data, methods=["color-svm", "cnn"], seeds=[3], train_config=QUICK)
     for ra, rb in zip(a, b, strict=True):
         assert ra["confusion"] == rb["confusion"] and ra["accuracy"] == rb["accuracy"]
+
+
+def test_checkpoint_resumes_finished_records_and_only_under_the_same_recipe(tmp_path):
+    data = synth_leaves(n=60, seed=4)
+    ck = tmp_path / "ck.json"
+    first = run(data, methods=["color-rf", "cnn"], seeds=[0], train_config=QUICK, checkpoint=ck)
+    saved = json.loads(ck.read_text())
+    assert [(r["method"], r["seed"]) for r in saved["records"]] == [("color-rf", 0), ("cnn", 0)]
+    # mark the saved records: a resumed run must return them instead of recomputing
+    for r in saved["records"]:
+        r["accuracy"] = -1.0
+    ck.write_text(json.dumps(saved))
+    resumed = run(
+        data, methods=["color-rf", "cnn", "color-svm"], seeds=[0], train_config=QUICK, checkpoint=ck
+    )
+    assert [r["accuracy"] for r in resumed[:2]] == [-1.0, -1.0]
+    assert 0.0 <= resumed[2]["accuracy"] <= 1.0
+    assert len(json.loads(ck.read_text())["records"]) == 3
+    # another training recipe does not reuse them
+    other = TrainConfig(epochs=2, batch_size=32, width=8)
+    fresh = run(data, methods=["color-rf", "cnn"], seeds=[0], train_config=other, checkpoint=ck)
+    assert fresh[0]["accuracy"] == first[0]["accuracy"]
+    assert fresh[1]["accuracy"] >= 0.0
+
+
+def test_a_corrupt_checkpoint_is_named(tmp_path):
+    ck = tmp_path / "ck.json"
+    ck.write_text("{not json")
+    with pytest.raises(InputError, match="ck.json is not valid JSON"):
+        run(synth_leaves(n=30, seed=0), methods=["color-rf"], checkpoint=ck)
 
 
 def test_colour_histograms_sit_near_chance_on_the_designed_leaves_while_shape_features_do_not():

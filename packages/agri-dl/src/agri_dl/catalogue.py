@@ -1,12 +1,17 @@
 """The survey's catalogue of works (Kamilaris & Prenafeta-Boldu 2018, appendix tables), as packaged data.
 
-**Status: incomplete and unconfirmed.** The survey lists 40 works. This package ships only the rows
-whose facts were available when it was written (9 of 40), taken from the project's method notes,
-which quote the survey; none has yet been checked cell by cell against the paper's appendix, so every
-row carries ``status = "unconfirmed..."`` and unknown cells are the literal string ``unconfirmed``
-(``n/a`` where a field does not apply). Nothing is invented to fill the table. See the README.
+**Status: incomplete.** The survey lists 40 works (abstract: "a survey of 40 research efforts").
+Its appendix table could not be consulted, so this package ships only the 9 rows whose facts were
+known (the survey's anchor rows), and no cell is a verified transcription of the appendix. Each row
+says what was checked and against what:
 
-Metric values are fractions in [0, 1] (percentages converted).
+* ``status``: ``"unconfirmed"`` (nothing checked) or ``"checked-abstract"`` (some cells were checked
+  against the work's own published abstract);
+* ``checked_fields``: the ``;``-separated field names confirmed by that source (``"none"`` if none);
+* ``source``: the DOI / arXiv id of the checked source (``"none"`` if none); ``note``: what it says.
+
+Unknown cells are the literal string ``unconfirmed`` (``n/a`` where a field does not apply). Nothing
+is invented to fill the table. Metric values are fractions in [0, 1] (percentages converted).
 """
 
 from __future__ import annotations
@@ -20,11 +25,24 @@ from importlib import resources
 
 from core_utils import InputError
 
-__all__ = ["EXPECTED_WORKS", "UNCONFIRMED", "Work", "compare", "dump_csv", "load_works", "query", "summary"]
+__all__ = [
+    "EXPECTED_WORKS",
+    "STATUSES",
+    "UNCONFIRMED",
+    "Work",
+    "compare",
+    "coverage",
+    "dump_csv",
+    "load_works",
+    "query",
+    "summary",
+]
 
 EXPECTED_WORKS = 40  # the survey's abstract: "a survey of 40 research efforts"
 UNCONFIRMED = "unconfirmed"
 NOT_APPLICABLE = "n/a"
+NONE = "none"
+STATUSES = (UNCONFIRMED, "checked-abstract")
 SUMMARY_KEYS = {"area": "area", "model": "model_family", "framework": "framework", "metric": "metric"}
 
 
@@ -50,6 +68,14 @@ class Work:
     compared_with: str
     other_value: str
     status: str
+    checked_fields: str
+    source: str
+    note: str
+
+    @property
+    def checked(self) -> tuple[str, ...]:
+        """Names of the fields confirmed by :attr:`source` (empty when nothing was checked)."""
+        return () if self.checked_fields == NONE else tuple(self.checked_fields.split(";"))
 
     @property
     def has_comparison(self) -> bool:
@@ -71,8 +97,29 @@ def _parse(text: str) -> list[Work]:
     for r in rows:
         if list(r) != names:
             raise InputError(f"catalogue columns {list(r)} do not match {names}")
-        works.append(Work(**{**r, "id": int(r["id"]), "year": int(r["year"]), "value": float(r["value"])}))
+        try:
+            work = Work(**{**r, "id": int(r["id"]), "year": int(r["year"]), "value": float(r["value"])})
+        except ValueError as exc:
+            raise InputError(f"catalogue row {r.get('id')!r}: {exc}") from None
+        _validate(work, names)
+        works.append(work)
     return works
+
+
+def _validate(w: Work, names: list[str]) -> None:
+    """Provenance rules: a known status; checked fields are real field names, hold a value (not
+    ``unconfirmed``) and come with a source; unchecked rows name no source."""
+    where = f"catalogue row {w.id} ({w.ref})"
+    if w.status not in STATUSES:
+        raise InputError(f"{where}: status {w.status!r} is not one of {STATUSES}")
+    unknown = [f for f in w.checked if f not in names]
+    if unknown:
+        raise InputError(f"{where}: checked_fields names unknown field(s) {unknown}")
+    empty = [f for f in w.checked if str(getattr(w, f)) == UNCONFIRMED]
+    if empty:
+        raise InputError(f"{where}: field(s) {empty} are marked checked but hold {UNCONFIRMED!r}")
+    if (w.status == UNCONFIRMED) != (not w.checked) or (not w.checked) != (w.source == NONE):
+        raise InputError(f"{where}: status, checked_fields and source disagree")
 
 
 def load_works(text: str | None = None) -> list[Work]:
@@ -135,6 +182,24 @@ def summary(works: list[Work], by: str) -> dict[str, int]:
     if by not in SUMMARY_KEYS:
         raise InputError(f"--by must be one of {sorted(SUMMARY_KEYS)}, got {by!r}")
     return dict(Counter(getattr(w, SUMMARY_KEYS[by]) for w in works).most_common())
+
+
+def coverage(works: list[Work]) -> dict:
+    """How much of the survey's table the catalogue holds and how much of it was checked.
+
+    Returns ``{"expected": 40, "catalogued": n, "checked_rows": rows with a source, "checked_cells":
+    confirmed cells, "cells": all cells of the catalogued rows' content fields}``.
+    """
+    content = [
+        f.name for f in fields(Work) if f.name not in ("id", "status", "checked_fields", "source", "note")
+    ]
+    return {
+        "expected": EXPECTED_WORKS,
+        "catalogued": len(works),
+        "checked_rows": sum(bool(w.checked) for w in works),
+        "checked_cells": sum(len(w.checked) for w in works),
+        "cells": len(works) * len(content),
+    }
 
 
 def compare(works: list[Work]) -> dict:

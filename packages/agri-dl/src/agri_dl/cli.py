@@ -61,8 +61,11 @@ def _works(args: argparse.Namespace) -> int:
             print(
                 f"{w.id:>3}  {w.ref} {w.year}  [{w.area}]  {w.model} / {w.framework}  {w.metric} {w.value:g}"
             )
+        cov = cat.coverage(works)
         print(
-            f"{len(sel)} of {len(works)} catalogued works ({cat.EXPECTED_WORKS} in the survey; rows unconfirmed)"
+            f"{len(sel)} of {len(works)} catalogued works ({cat.EXPECTED_WORKS} in the survey); "
+            f"{cov['checked_rows']} rows partly checked against the works' own abstracts "
+            f"({cov['checked_cells']} cells), none against the survey's appendix"
         )
     elif args.works_cmd == "show":
         match = [w for w in works if w.id == args.id]
@@ -118,6 +121,8 @@ def _run_bench(cfg: BenchConfig, opts, command: list[str], prefix: str) -> int:
     data = _load_task(cfg.task, opts.seed)
     tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, width=cfg.width)
     device = resolve_device(opts.device)
+    if opts.out is not None:
+        opts.out.mkdir(parents=True, exist_ok=True)
     with measure() as m:
         records = run(
             data,
@@ -127,6 +132,7 @@ def _run_bench(cfg: BenchConfig, opts, command: list[str], prefix: str) -> int:
             train_config=tcfg,
             device=device,
             quiet=opts.quiet,
+            checkpoint=None if opts.out is None else opts.out / "checkpoint.json",
         )
     rows = summarize(records)
     table = format_table(rows)

@@ -10,8 +10,10 @@ predict time and images per second. The test split is never used for any choice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
@@ -20,7 +22,7 @@ from agri_dl.classical import CLASSICAL, FeaturePipeline
 from agri_dl.data import ImageDataset
 from agri_dl.nets import ARCHITECTURES
 from agri_dl.training import NetClassifier, TrainConfig
-from core_utils import InputError, derive_seed, measure, progress
+from core_utils import InputError, atomic_write_text, derive_seed, measure, progress
 
 __all__ = ["METHODS", "parse_methods", "run", "stratified_subset", "summarize"]
 
@@ -66,8 +68,15 @@ def run(
     train_config: TrainConfig | None = None,
     device: str = "cpu",
     quiet: bool = True,
+    checkpoint: str | Path | None = None,
 ) -> list[dict]:
-    """One record per (method, seed, fraction): accuracy, macro_f1, confusion, fit_s, predict_s, ..."""
+    """One record per (method, seed, fraction): accuracy, macro_f1, confusion, fit_s, predict_s, ...
+
+    Jobs run largest training fraction first, then seed by seed, so an interrupted run has the full
+    training set's results first. With ``checkpoint`` (a JSON file) every finished record is written
+    to it atomically, and a rerun with the same dataset and training recipe skips the records already
+    there (resume); records made under another recipe are not reused.
+    """
     methods = parse_methods(methods)
     Xtr_all, ytr_all = data.train()
     Xte, yte = data.test()
@@ -92,9 +101,25 @@ def run(
             feat_cache[kinds] = (ftr, fte, m.wall_s / (len(Xtr_all) + len(Xte)))
         return feat_cache[kinds]
 
+    stamp = {"dataset": data.name, "n_images": len(data.labels), "train_config": asdict(cfg)}
+    done: dict[tuple[str, int, float], dict] = {}
+    if checkpoint is not None:
+        checkpoint = Path(checkpoint)
+        if checkpoint.is_file():
+            try:
+                saved = json.loads(checkpoint.read_text(encoding="utf-8"))
+            except ValueError:
+                raise InputError(
+                    f"checkpoint {checkpoint} is not valid JSON; delete it to start afresh"
+                ) from None
+            if saved.get("stamp") == stamp:
+                done = {(r["method"], r["seed"], r["fraction"]): r for r in saved.get("records", [])}
     records = []
-    jobs = [(m, s, f) for f in fractions for s in seeds for m in methods]
+    jobs = [(m, s, f) for f in sorted(fractions, reverse=True) for s in seeds for m in methods]
     for method, seed, frac in progress(jobs, total=len(jobs), desc="bench", quiet=quiet):
+        if (method, seed, frac) in done:
+            records.append(done[(method, seed, frac)])
+            continue
         sub = stratified_subset(ytr_all, frac, derive_seed(seed, "subset", frac))
         if len(sub) < n_classes:
             raise InputError(
@@ -131,15 +156,21 @@ def run(
                 "fit_s": fit_s,
                 "predict_s": predict_s,
                 "images_per_s": len(Xte) / max(predict_s, 1e-9),
+                "train_config": asdict(cfg) if method not in CLASSICAL else None,
             }
         )
-    for r in records:
-        r["train_config"] = asdict(cfg) if r["family"] == "deep" else None
+        if checkpoint is not None:
+            state = {"stamp": stamp, "records": list({**done, **_keyed(records)}.values())}
+            atomic_write_text(checkpoint, json.dumps(state) + "\n")
     return records
 
 
+def _keyed(records: list[dict]) -> dict[tuple[str, int, float], dict]:
+    return {(r["method"], r["seed"], r["fraction"]): r for r in records}
+
+
 def summarize(records: list[dict]) -> list[dict]:
-    """Mean and standard deviation over seeds per (method, fraction)."""
+    """Mean and sample standard deviation (ddof=1) over seeds per (method, fraction)."""
     keys = sorted({(r["method"], r["fraction"]) for r in records}, key=lambda k: (-k[1], k[0]))
     order = list(dict.fromkeys(r["method"] for r in records))
     keys.sort(key=lambda k: (-k[1], order.index(k[0])))
@@ -148,6 +179,7 @@ def summarize(records: list[dict]) -> list[dict]:
         rs = [r for r in records if r["method"] == method and r["fraction"] == frac]
         acc = np.array([r["accuracy"] for r in rs])
         f1 = np.array([r["macro_f1"] for r in rs])
+        ddof = 1 if len(rs) > 1 else 0  # sample standard deviation over seeds
         rows.append(
             {
                 "method": method,
@@ -156,8 +188,9 @@ def summarize(records: list[dict]) -> list[dict]:
                 "n_train": rs[0]["n_train"],
                 "seeds": len(rs),
                 "accuracy": float(acc.mean()),
-                "accuracy_sd": float(acc.std()),
+                "accuracy_sd": float(acc.std(ddof=ddof)),
                 "macro_f1": float(f1.mean()),
+                "macro_f1_sd": float(f1.std(ddof=ddof)),
                 "fit_s": float(np.mean([r["fit_s"] for r in rs])),
                 "images_per_s": float(np.mean([r["images_per_s"] for r in rs])),
                 "confusion": np.sum([r["confusion"] for r in rs], axis=0).tolist(),
@@ -169,13 +202,14 @@ def summarize(records: list[dict]) -> list[dict]:
 def format_table(rows: list[dict]) -> str:
     """Markdown table of :func:`summarize` rows."""
     lines = [
-        "| method | family | n_train | seeds | accuracy (sd) | macro-F1 | fit s | predict images/s |",
+        "| method | family | n_train | seeds | accuracy (sd) | macro-F1 (sd) | fit s | predict images/s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['method']} | {r['family']} | {r['n_train']} | {r['seeds']} | {r['accuracy']:.3f} "
-            f"({r['accuracy_sd']:.3f}) | {r['macro_f1']:.3f} | {r['fit_s']:.1f} | {r['images_per_s']:.0f} |"
+            f"({r['accuracy_sd']:.3f}) | {r['macro_f1']:.3f} ({r['macro_f1_sd']:.3f}) | {r['fit_s']:.1f} "
+            f"| {r['images_per_s']:.0f} |"
         )
     return "\n".join(lines)
 
