@@ -147,7 +147,7 @@ def _estimator(cfg: RunConfig, seed: int, device: str):
         lr=cfg.lr,
         eps_start=cfg.eps_start or None,
         eps_end=cfg.eps_end or None,
-        warm_start=cfg.warm_start,
+        init=cfg.warm_start,
         warm_steps=cfg.warm_steps,
         n_neighbors=cfg.n_neighbors,
         dtype=cfg.dtype,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from core_utils import InputError, load_checkpoint, save_checkpoint
 from flat_embed.encoders import ConvEncoder, MLPDecoder, MLPEncoder, build_encoder
@@ -18,6 +18,18 @@ from flat_embed.pairs import PairBatch, PairDataset, PairSampler, knn_pairs
 from flat_embed.train import TrainConfig, TrainResult, fit_encoder
 
 __all__ = ["FlatEmbedding"]
+
+
+def _validate(est: Any, X: Any, *, reset: bool) -> np.ndarray:
+    """scikit-learn input validation (finite 2-D float array, feature count), as an InputError."""
+    try:
+        if reset:
+            return validate_data(est, X, dtype=np.float64, ensure_min_samples=2)
+        return validate_data(est, X, dtype=np.float64, reset=False)
+    except InputError:
+        raise
+    except ValueError as e:
+        raise InputError(str(e)) from e
 
 
 class FlatEmbedding(TransformerMixin, BaseEstimator):
@@ -38,8 +50,14 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         MLP hidden widths.
     activation : str
         ``elu``, ``softplus``, ``tanh`` or ``silu``.
-    lam, w, steps, batch_size, lr, eps_start, eps_end, warm_start, warm_steps, n_neighbors, dtype :
+    lam, w, steps, batch_size, lr, eps_start, eps_end, warm_steps, n_neighbors, dtype :
         See :class:`~flat_embed.train.TrainConfig`.
+    init : {"isomap", "spectral", "none"}
+        Warm start (``TrainConfig.warm_start``): regress φ onto scikit-learn
+        Isomap / SpectralEmbedding coordinates before the pair loss, or start
+        from the random initialisation. Named ``init`` as in
+        :class:`sklearn.manifold.TSNE`, because scikit-learn reserves
+        ``warm_start`` for "continue from the previous fit".
     decoder : bool
         After training φ, also fit a decoder on reconstruction (latent frozen),
         giving :meth:`inverse_transform`.
@@ -47,6 +65,8 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         Adam steps of that decoder fit.
     knn_pairs : int
         Number of kNN pairs built when ``fit`` receives raw samples.
+    knn_hops : tuple of int
+        Graph-hop range (lo, hi) of those kNN pairs, see :func:`~flat_embed.pairs.knn_pairs`.
     random_state : int
     device : str
         ``cpu`` or ``cuda``.
@@ -74,13 +94,14 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         lr: float = 3e-3,
         eps_start: float | None = None,
         eps_end: float | None = None,
-        warm_start: str = "isomap",
+        init: str = "isomap",
         warm_steps: int = 1500,
         n_neighbors: int = 10,
         dtype: str = "float32",
         decoder: bool = False,
         decoder_steps: int = 2000,
         knn_pairs: int = 20000,
+        knn_hops: tuple[int, int] = (4, 8),
         random_state: int = 0,
         device: str = "cpu",
     ) -> None:
@@ -95,13 +116,14 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         self.lr = lr
         self.eps_start = eps_start
         self.eps_end = eps_end
-        self.warm_start = warm_start
+        self.init = init
         self.warm_steps = warm_steps
         self.n_neighbors = n_neighbors
         self.dtype = dtype
         self.decoder = decoder
         self.decoder_steps = decoder_steps
         self.knn_pairs = knn_pairs
+        self.knn_hops = knn_hops
         self.random_state = random_state
         self.device = device
 
@@ -114,7 +136,7 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
             w=self.w,
             eps_start=self.eps_start,
             eps_end=self.eps_end,
-            warm_start=self.warm_start,  # type: ignore[arg-type]
+            warm_start=self.init,  # type: ignore[arg-type]
             warm_steps=self.warm_steps,
             n_neighbors=self.n_neighbors,
             dtype=self.dtype,  # type: ignore[arg-type]
@@ -127,11 +149,12 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
             return X
         if isinstance(X, PairBatch):
             return PairDataset(X, eps_max=float(X.d.max()))
-        X = check_array(X, dtype=np.float64, ensure_min_samples=self.n_neighbors + 1)
+        X = _validate(self, X, reset=True)
         return knn_pairs(
             X,
             n_neighbors=self.n_neighbors,
             n_pairs=self.knn_pairs,
+            hops=tuple(self.knn_hops),
             seed=self.random_state,
             intrinsic_dim=None,
         )
@@ -155,11 +178,11 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         cfg = self._config()
         source = self._source(X)
         n_in = source.ambient_dim
+        torch.manual_seed(self.random_state)  # the initial weights are part of the seeded run
         if self.encoder == "mlp":
             enc = MLPEncoder(n_in, self.n_components, self.hidden, self.activation)
         else:
             enc = ConvEncoder(n_in, self.n_components, activation=self.activation)
-        torch.manual_seed(self.random_state)
         self.result_: TrainResult = fit_encoder(
             enc, source, cfg, seed=self.random_state, device=self.device, checkpoint=checkpoint, quiet=quiet
         )
@@ -195,14 +218,13 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> np.ndarray:
         """Latent coordinates φ(X), shape (n_samples, n_components)."""
         check_is_fitted(self, "encoder_")
-        X = check_array(X, dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise InputError(f"X has {X.shape[1]} features, the encoder expects {self.n_features_in_}")
+        X = _validate(self, X, reset=False)
         p = next(self.encoder_.parameters())
         out = []
         with torch.no_grad():
             for s in range(0, len(X), 4096):
-                out.append(self.encoder_(torch.as_tensor(X[s : s + 4096], dtype=p.dtype, device=p.device)))
+                # torch.tensor copies: X may be a read-only array (memmap), which torch refuses to alias
+                out.append(self.encoder_(torch.tensor(X[s : s + 4096], dtype=p.dtype, device=p.device)))
         return torch.cat(out).double().cpu().numpy()
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
