@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+from core_utils import InputError
 from meta_forests import benchmark
 from meta_forests.benchmark import META_VARIANTS, format_table, make_method, run_lodo, summarize
 from meta_forests.datasets import make_multidomain_blobs, make_rotated_digits
+from meta_forests.estimator import MetaForestClassifier
 
 
 def test_lodo_reports_every_method_target_and_a_validation_selected_variant():
@@ -43,13 +45,44 @@ def test_lodo_never_shows_the_target_domain_to_a_method(monkeypatch):
 
     monkeypatch.setattr(benchmark, "_fit", spy)
     run_lodo(data, methods=["random-forest"], seeds=[0], n_trees=3, validation=True)
-    # per target: one validation fit on ~80% of the 80 source rows (floor per domain-class cell),
-    # then one fit on all 80 source rows
-    assert all(60 <= c[0] < 80 for c in calls[0::2])
-    assert [c[0] for c in calls[1::2]] == [80] * 3
+    # target fits first (all 80 source rows per target), then one training-domain validation fit per
+    # target on ~80% of the source rows (floor per domain-class cell)
+    assert [c[0] for c in calls[:3]] == [80] * 3
+    assert all(60 <= c[0] < 80 for c in calls[3:]) and len(calls) == 6
     targets = ["d0", "d1", "d2"]
     for k, (_, doms) in enumerate(calls):
-        assert targets[k // 2] not in doms
+        assert targets[k % 3] not in doms
+
+
+def test_leave_one_domain_out_selection_never_sees_the_target_and_resumes_from_checkpoint(
+    tmp_path, monkeypatch
+):
+    data = make_multidomain_blobs(n_domains=4, n_per_domain=40, seed=2)
+    seen = []
+    real_fit = MetaForestClassifier.fit
+
+    def spy(self, X, y, domains=None, sample_weight=None):
+        seen.append(set(np.asarray(domains).tolist()))
+        return real_fit(self, X, y, domains=domains, sample_weight=sample_weight)
+
+    monkeypatch.setattr(MetaForestClassifier, "fit", spy)
+    ckpt = tmp_path / "ck.npz"
+    kw = dict(methods=["meta-pooled"], seeds=[0], n_trees=4, n_meta_tasks=2, checkpoint=ckpt)
+    res = run_lodo(data, selection=["leave-one-domain-out"], **kw)
+    # per target: 1 target fit on the 3 sources + 3 selection fits on 2 of the 3 sources
+    assert len(seen) == 4 * (1 + 3)
+    assert sorted(len(s) for s in seen) == [2] * 12 + [3] * 4
+    assert all(len(s) == 3 for s in seen[:4])
+    for k, doms in enumerate(seen[:4]):
+        assert f"d{k}" not in doms
+    assert np.isfinite(res.val_acc["leave-one-domain-out"]["meta-pooled"]).all()
+    # a second run with the same checkpoint refits nothing and returns the same numbers
+    seen.clear()
+    again = run_lodo(data, selection=["leave-one-domain-out"], **kw)
+    assert seen == []
+    np.testing.assert_array_equal(again.target_acc["meta-pooled"], res.target_acc["meta-pooled"])
+    with pytest.raises(InputError, match="another configuration"):
+        run_lodo(data, selection=["leave-one-domain-out"], **{**kw, "n_trees": 8})
 
 
 def test_equal_total_trees_across_methods():

@@ -5,6 +5,7 @@ import pytest
 import sklearn
 from sklearn.datasets import make_friedman1
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import LeaveOneGroupOut, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -12,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from core_utils import InputError
 from meta_forests import MetaForestClassifier, MetaForestRegressor, NoDomainsWarning
 from meta_forests.datasets import make_multidomain_blobs
+from meta_forests.estimator import pseudo_domains
 
 
 @pytest.fixture(scope="module")
@@ -155,10 +157,65 @@ def test_fit_never_sees_the_held_out_domain(monkeypatch):
     assert len(seen) == 5 and max(seen) < 1e3
 
 
-def test_missing_domains_falls_back_to_one_forest_with_a_warning(blobs):
-    with pytest.warns(NoDomainsWarning, match="no `domains`"):
-        est = MetaForestClassifier(n_estimators=7, random_state=0).fit(blobs.X, blobs.y)
+def test_missing_domains_run_meta_forests_on_kmeans_pseudo_domains_with_a_warning(blobs):
+    with pytest.warns(NoDomainsWarning, match="no `domains`; using 4 kmeans pseudo-domains"):
+        est = MetaForestClassifier(n_meta_tasks=3, n_estimators=7, random_state=0).fit(blobs.X, blobs.y)
+    assert est.domain_source_ == "kmeans"
+    assert sorted(est.domains_.tolist()) == [0, 1, 2, 3]
+    assert len(est.forests_) == 3 and len(est.meta_log_) == 3
+    assert est.weights_.sum() == pytest.approx(1.0)
+    for entry in est.meta_log_:
+        assert entry["meta_test_domain"] not in entry["meta_train_domains"]
+
+
+def test_kmeans_pseudo_domains_recover_planted_domains_not_classes():
+    """Oracle: 3 domains shifted along one direction, classes independent of domain. Clustering the
+    class-centred features recovers the domains (adjusted Rand index ~ 1) and not the classes."""
+    data = make_multidomain_blobs(n_domains=3, n_per_domain=150, n_features=4, covariate_shift=8.0, seed=3)
+    labels = pseudo_domains(data.X, data.y, 3, seed=0)
+    assert adjusted_rand_score(data.domains, labels) > 0.95
+    assert abs(adjusted_rand_score(data.y, labels)) < 0.05
+    # without class centring, k-means on these well-separated classes would mix classes into clusters
+    raw = pseudo_domains(data.X, None, 3, seed=0)
+    assert adjusted_rand_score(data.domains, raw) < adjusted_rand_score(data.domains, labels)
+
+
+def test_random_pseudo_domains_are_balanced_within_each_class():
+    y = np.repeat([0, 1, 2], [40, 41, 19])
+    X = np.random.default_rng(0).normal(size=(100, 3))
+    labels = pseudo_domains(X, y, 4, method="random", seed=1)
+    for c in (0, 1, 2):
+        counts = np.bincount(labels[y == c], minlength=4)
+        assert counts.max() - counts.min() <= 1
+
+
+def test_forest_fallback_is_one_random_forest_and_error_fallback_raises(blobs):
+    with pytest.warns(NoDomainsWarning, match="single random forest"):
+        est = MetaForestClassifier(n_estimators=7, domain_fallback="forest", random_state=0).fit(
+            blobs.X, blobs.y
+        )
+    assert est.domain_source_ == "forest"
     assert len(est.forests_) == 1 and len(est.forests_[0].estimators_) == 7
+    np.testing.assert_allclose(est.predict_proba(blobs.X), est.forests_[0].predict_proba(blobs.X))
+    with pytest.raises(InputError, match="no `domains` and domain_fallback='error'"):
+        MetaForestClassifier(domain_fallback="error").fit(blobs.X, blobs.y)
+
+
+def test_too_few_distinct_rows_for_pseudo_domains_fall_back_to_one_forest():
+    X, y = np.ones((6, 2)), np.arange(6) % 2
+    with pytest.warns(NoDomainsWarning, match="too few distinct rows"):
+        est = MetaForestRegressor(n_estimators=3, random_state=0).fit(X, y.astype(float))
+    assert est.domain_source_ == "forest" and len(est.forests_) == 1
+
+
+def test_regressor_without_domains_uses_pseudo_domains():
+    X, y = make_friedman1(n_samples=200, random_state=0)
+    with pytest.warns(NoDomainsWarning, match="random pseudo-domains"):
+        est = MetaForestRegressor(
+            n_meta_tasks=3, n_estimators=5, domain_fallback="random", n_pseudo_domains=3, random_state=0
+        ).fit(X, y)
+    assert est.domain_source_ == "random" and len(est.forests_) == 3
+    assert np.isfinite(est.predict(X)).all()
 
 
 def test_rff_and_multi_bandwidth_mmd_options_fit(blobs):
@@ -183,7 +240,21 @@ def test_constant_features_use_the_bandwidth_fallback():
 @pytest.mark.parametrize(
     ("X", "y", "domains", "error", "match"),
     [
-        (np.ones((6, 2)), np.arange(6) % 2, np.zeros(6), InputError, "at least 2 source domains"),
+        (
+            np.ones((6, 2)),
+            np.arange(6) % 2,
+            np.zeros(6),
+            InputError,
+            "at least 2 source domains.*domains=None",
+        ),
+        (
+            np.ones((4, 2)),
+            [0, 1, 0, 1],
+            np.array(["a", None, "b", "a"], dtype=object),
+            InputError,
+            "1 missing",
+        ),
+        (np.ones((4, 2)), [0, 1, 0, 1], np.array([0.0, np.nan, 1.0, 1.0]), InputError, "1 NaN or infinite"),
         (np.ones((6, 2)), np.arange(6) % 2, np.zeros(5), InputError, "one entry per sample"),
         (np.full((6, 2), np.nan), np.arange(6) % 2, np.arange(6) % 3, ValueError, "NaN"),
         (np.full((6, 2), np.inf), np.arange(6) % 2, np.arange(6) % 3, ValueError, "infinity"),

@@ -191,12 +191,17 @@ def run_lodo(
 
     signature = f"{data.name} X{data.X.shape} n_trees={n_trees} n_meta_tasks={n_meta_tasks}"
     done = _load_done(checkpoint, signature)
-    jobs = []
-    for s in seeds:
-        for t in targets:
-            todo = [(m, k) for m in methods for k in kinds(m) if f"{s}|{t}|{m}|{k}" not in done]
-            if todo:
-                jobs.append((s, t, todo))
+    # one job per (seed, target, method, kind), cheapest-to-report first: all target accuracies (in the
+    # order of ``methods``), then training-domain validation, then leave-one-domain-out selection
+    jobs = [
+        (s, t, [(m, k)])
+        for k in ("target", *protocols)
+        for m in methods
+        if k in kinds(m)
+        for s in seeds
+        for t in targets
+        if f"{s}|{t}|{m}|{k}" not in done
+    ]
 
     def unit_args(s, t, todo):
         src = doms != t
@@ -218,7 +223,7 @@ def run_lodo(
         results = Parallel(n_jobs=n_workers, return_as="generator_unordered")(
             delayed(_unit)(*a, **kw) for a, kw in (unit_args(*job) for job in jobs)
         )
-    for res in progress(results, total=len(jobs), desc="lodo folds", quiet=quiet):
+    for res in progress(results, total=len(jobs), desc="lodo fits", quiet=quiet):
         done.update(res)
         if checkpoint is not None:
             _save_done(Path(checkpoint), done, signature)

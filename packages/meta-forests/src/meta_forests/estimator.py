@@ -45,13 +45,58 @@ from meta_forests.weights import (
     regression_term,
 )
 
-__all__ = ["MetaForestClassifier", "MetaForestRegressor", "NoDomainsWarning"]
+__all__ = ["MetaForestClassifier", "MetaForestRegressor", "NoDomainsWarning", "pseudo_domains"]
 
 MULTI_BANDWIDTH_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 class NoDomainsWarning(UserWarning):
-    """``fit`` was called without ``domains``; a single random forest is fitted instead."""
+    """``fit`` was called without ``domains``; pseudo-domains (or a single forest) are used instead."""
+
+
+def pseudo_domains(
+    X: np.ndarray,
+    y: np.ndarray | None,
+    n_domains: int,
+    *,
+    method: str = "kmeans",
+    sample_weight: np.ndarray | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Pseudo-domain labels ``0 .. k-1`` for data that come without domain labels.
+
+    ``"kmeans"``: k-means (``sklearn.cluster.KMeans``) on the standardised features after subtracting
+    each class's mean (``y`` given, classification), so that the clusters follow shifts shared by all
+    classes (a site, sensor or rotation effect) rather than the classes themselves; for regression
+    (``y=None``) on the standardised features. ``"random"``: a random partition, balanced within each
+    class. ``k = min(n_domains, number of distinct rows)``; the result can have fewer than 2 labels when
+    the data have fewer than 2 distinct rows.
+    """
+    X = np.asarray(X, dtype=float)
+    rng = np.random.default_rng(seed)
+    Z = X.copy()
+    if y is not None:
+        for c in np.unique(y):
+            Z[y == c] -= Z[y == c].mean(axis=0)
+    sd = Z.std(axis=0)
+    Z = (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    k = int(min(n_domains, np.unique(Z, axis=0).shape[0]))
+    if k < 2:
+        return np.zeros(X.shape[0], dtype=int)
+    if method == "kmeans":
+        from sklearn.cluster import KMeans
+
+        km = KMeans(n_clusters=k, n_init=3, random_state=int(rng.integers(2**31 - 1)))
+        return km.fit_predict(Z, sample_weight=sample_weight).astype(int)
+    if method == "random":
+        labels = np.empty(X.shape[0], dtype=int)
+        groups = [np.arange(X.shape[0])] if y is None else [np.flatnonzero(y == c) for c in np.unique(y)]
+        offset = 0
+        for rows in groups:
+            labels[rng.permutation(rows)] = (offset + np.arange(rows.size)) % k
+            offset += rows.size
+        return labels
+    raise InputError(f"unknown pseudo-domain method {method!r}; choose 'kmeans' or 'random'")
 
 
 def _domain_gram(
@@ -121,6 +166,8 @@ class _MetaForestBase(BaseEstimator):
         "mmd_bandwidth": [StrOptions({"median", "multi"}), Interval(Real, 0.0, None, closed="neither")],
         "mmd_max_samples": [Interval(Integral, 2, None, closed="left")],
         "mmd_method": [StrOptions({"exact", "rff"})],
+        "domain_fallback": [StrOptions({"kmeans", "random", "forest", "error"})],
+        "n_pseudo_domains": [Interval(Integral, 2, None, closed="left")],
         "eps": [Interval(Real, 0.0, None, closed="neither")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -143,6 +190,8 @@ class _MetaForestBase(BaseEstimator):
         mmd_bandwidth: str | float = "median",
         mmd_max_samples: int = 300,
         mmd_method: str = "exact",
+        domain_fallback: str = "kmeans",
+        n_pseudo_domains: int = 4,
         eps: float = 1e-10,
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
@@ -161,6 +210,8 @@ class _MetaForestBase(BaseEstimator):
         self.mmd_bandwidth = mmd_bandwidth
         self.mmd_max_samples = mmd_max_samples
         self.mmd_method = mmd_method
+        self.domain_fallback = domain_fallback
+        self.n_pseudo_domains = n_pseudo_domains
         self.eps = eps
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -174,6 +225,48 @@ class _MetaForestBase(BaseEstimator):
     def _task_term(self, forest: object, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(score, W_acc) of a forest on the meta-test domain."""
         raise NotImplementedError
+
+    _centre_by_class = False
+
+    def _fallback_domains(self, X, y_enc, sample_weight, seed):
+        """Domain labels to use when ``fit`` got none, or ``None`` for the single-forest fallback."""
+        if self.domain_fallback == "error":
+            raise InputError(
+                "fit() got no `domains` and domain_fallback='error'; pass domains=... (one source-domain "
+                "label per sample)"
+            )
+        if self.domain_fallback == "forest":
+            warnings.warn(
+                "fit() got no `domains`; fitting a single random forest on all data "
+                "(domain_fallback='forest'; pass domains=... to use meta-forests)",
+                NoDomainsWarning,
+                stacklevel=3,
+            )
+            return None
+        labels = pseudo_domains(
+            X,
+            y_enc if self._centre_by_class else None,
+            self.n_pseudo_domains,
+            method=self.domain_fallback,
+            sample_weight=sample_weight,
+            seed=seed,
+        )
+        k = np.unique(labels).size
+        if k < 2:
+            warnings.warn(
+                "fit() got no `domains` and the data have too few distinct rows for "
+                f"{self.domain_fallback} pseudo-domains; fitting a single random forest on all data",
+                NoDomainsWarning,
+                stacklevel=3,
+            )
+            return None
+        warnings.warn(
+            f"fit() got no `domains`; using {k} {self.domain_fallback} pseudo-domains of the training data "
+            "instead (pass domains=... for real source domains, or set domain_fallback)",
+            NoDomainsWarning,
+            stacklevel=3,
+        )
+        return labels
 
     # -- fitting -------------------------------------------------------------------------------
     def _new_forest(self, seed: int) -> object:
@@ -196,9 +289,12 @@ class _MetaForestBase(BaseEstimator):
             Class labels (any hashable type) or regression targets.
         domains : array of shape (n_samples,), optional
             Source-domain label of each sample (at least 2 distinct values). Route it with
-            ``set_fit_request(domains=True)`` inside a ``Pipeline`` or ``cross_validate``. Without it a
-            :class:`NoDomainsWarning` is emitted and a single random forest of ``n_estimators`` trees
-            is fitted on all data.
+            ``set_fit_request(domains=True)`` inside a ``Pipeline`` or ``cross_validate``. Without it
+            ``domain_fallback`` decides, always with a :class:`NoDomainsWarning`: ``"kmeans"`` (default)
+            or ``"random"`` split the data into ``n_pseudo_domains`` pseudo-domains
+            (:func:`pseudo_domains`) and run meta-forests on them, ``"forest"`` fits a single random
+            forest of ``n_estimators`` trees, ``"error"`` raises :class:`core_utils.InputError`. A
+            single given domain is an error (no meta-task can be formed).
         sample_weight : array of shape (n_samples,), optional
             Passed to each forest's ``fit``.
 
@@ -215,13 +311,11 @@ class _MetaForestBase(BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         seeds = iter(np.random.SeedSequence(seed).generate_state(1 + 2 * self.n_meta_tasks * 64))
 
+        self.domain_source_ = "given"
         if domains is None:
-            warnings.warn(
-                "fit() got no `domains`; fitting a single random forest on all data "
-                "(pass domains=... to use meta-forests)",
-                NoDomainsWarning,
-                stacklevel=2,
-            )
+            domains = self._fallback_domains(X, y_enc, sample_weight, int(next(seeds)))
+            self.domain_source_ = "forest" if domains is None else self.domain_fallback
+        if domains is None:
             forest = self._new_forest(int(next(seeds)))
             forest.fit(X, y_enc, sample_weight=sample_weight)
             self.domains_ = np.array([None], dtype=object)
@@ -236,12 +330,23 @@ class _MetaForestBase(BaseEstimator):
                 f"domains must be a 1-D array with one entry per sample ({n}), got shape {domains.shape}"
             )
         if domains.dtype.kind == "f" and not np.all(np.isfinite(domains)):
-            raise InputError("domains contains NaN or infinite values")
+            raise InputError(
+                f"domains has {int(np.sum(~np.isfinite(domains)))} NaN or infinite entries; label every "
+                "sample, or pass domains=None for pseudo-domains"
+            )
+        if domains.dtype.kind == "O":
+            missing = np.array([v is None or (isinstance(v, float) and not np.isfinite(v)) for v in domains])
+            if missing.any():
+                raise InputError(
+                    f"domains has {int(missing.sum())} missing entries (None/NaN); label every sample, or "
+                    "pass domains=None for pseudo-domains"
+                )
         self.domains_, dom = np.unique(domains, return_inverse=True)
         m = self.domains_.size
         if m < 2:
             raise InputError(
-                f"meta-forests needs at least 2 source domains, got {m} ({self.domains_.tolist()})"
+                f"meta-forests needs at least 2 source domains, got {m} ({self.domains_.tolist()}); "
+                "pass domains=None to split the data into pseudo-domains instead"
             )
         idx = [np.flatnonzero(dom == a) for a in range(m)]
         sizes = np.array([len(i) for i in idx], dtype=float)
@@ -359,6 +464,12 @@ class MetaForestClassifier(ClassifierMixin, _MetaForestBase):
         Rows per domain used for MMD (subsampled without replacement).
     mmd_method : {"exact", "rff"}, default "exact"
         Exact kernel means or 512 random Fourier features per bandwidth (linear time).
+    domain_fallback : {"kmeans", "random", "forest", "error"}, default "kmeans"
+        What ``fit`` does without ``domains`` (always with a :class:`NoDomainsWarning`): k-means
+        pseudo-domains on class-centred features, a random class-balanced partition, a single random
+        forest, or an error. Falls back to a single forest when the data have < 2 distinct rows.
+    n_pseudo_domains : int, default 4
+        Number of pseudo-domains of the ``"kmeans"`` / ``"random"`` fallbacks.
     eps : float, default 1e-10
         Floor of the accuracy factor (chance accuracy gives weight ``eps ** beta``).
     n_jobs : int or None
@@ -368,7 +479,9 @@ class MetaForestClassifier(ClassifierMixin, _MetaForestBase):
     Attributes
     ----------
     classes_ : array of shape (n_classes,)
-    domains_ : array of the distinct source-domain labels
+    domains_ : array of the distinct source-domain labels (pseudo-domain ids after a fallback)
+    domain_source_ : str
+        ``"given"``, ``"kmeans"``, ``"random"`` or ``"forest"`` (single-forest fallback)
     forests_ : list of fitted ``RandomForestClassifier`` (labels encoded as ``0 .. n_classes - 1``)
     weights_ : array of shape (len(forests_),), sums to 1
     meta_log_ : list of dict, one per forest: task, meta-test / meta-train domains, accuracy (``score``),
@@ -377,6 +490,7 @@ class MetaForestClassifier(ClassifierMixin, _MetaForestBase):
     """
 
     _forest_cls = RandomForestClassifier
+    _centre_by_class = True
 
     def _encode_targets(self, y):
         check_classification_targets(y)
