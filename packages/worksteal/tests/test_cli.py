@@ -111,3 +111,35 @@ def test_failing_task_exits_1_with_one_line_naming_the_task(capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "task 5 failed on rank" in err and "emulated failure" in err
+
+
+def test_run_checkpoint_and_resume_from_the_cli(tmp_path):
+    ck = tmp_path / "ck"
+    argv = ["run", "--np", "2", "--tasks", "20", "--task-ms", "1", "--policy", "random", "--quiet"]
+    assert main([*argv, "--checkpoint", str(ck), "--out", str(tmp_path / "a")]) == 0
+    first = json.loads((tmp_path / "a" / "result.json").read_text())["metrics"]["runs"][0]
+    assert first["restored"] == 0 and first["results_ok"]
+    assert main([*argv, "--checkpoint", str(ck), "--resume", "--out", str(tmp_path / "b")]) == 0
+    again = json.loads((tmp_path / "b" / "result.json").read_text())["metrics"]["runs"][0]
+    assert again["restored"] == 20 and again["n_tasks"] == 0 and again["results_ok"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--resume"], "--resume needs --checkpoint DIR"),
+        (["--checkpoint", "CK", "--policy", "a2ws,random"], "one policy per run"),
+        (["--checkpoint", "CK", "--checkpoint-every", "-1"], "--checkpoint-every must be >= 0"),
+        (["--checkpoint", "FULL"], "already holds 1 part(s)"),
+        (["--checkpoint", "FULL", "--resume", "--tasks", "30"], "written for 20 tasks, this run has 30"),
+    ],
+)
+def test_bad_checkpoint_options_exit_2_with_one_line(extra, needle, tmp_path, capsys):
+    from worksteal.checkpoint import part_path, save_part
+
+    (tmp_path / "FULL").mkdir()
+    save_part(part_path(tmp_path / "FULL", 0, 0), 20, {0: 0})
+    argv = ["run", "--tasks", "20", *[str(tmp_path / x) if x in ("CK", "FULL") else x for x in extra]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err

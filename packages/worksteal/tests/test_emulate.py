@@ -45,3 +45,27 @@ def test_workload_rejects_bad_parameters():
         EmulatedWorkload(speeds=(1.0,), kind="gpu")
     with pytest.raises(InputError, match="> 0"):
         EmulatedWorkload(speeds=(1.0,), task_s=0)
+
+
+def test_sleep_body_pays_back_wake_up_lateness(monkeypatch):
+    # a fake clock on which every sleep returns 30 % late (a loaded host): without
+    # compensation 20 tasks of 10 ms would take 260 ms, with it the rank keeps its nominal
+    # rate: 20 x 10 ms plus at most one task of outstanding lateness
+    import worksteal.emulate as em
+
+    clock = [0.0]
+
+    def late_sleep(s):
+        clock[0] += 1.3 * s
+
+    monkeypatch.setattr(em.time, "sleep", late_sleep)
+    monkeypatch.setattr(em.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(em.time, "monotonic", lambda: clock[0])
+    body = EmulatedWorkload(speeds=(1.0,), task_s=0.01).for_rank(0, 0.0)
+    for i in range(20):
+        assert body(i) == i
+    assert 0.200 <= clock[0] <= 0.210
+    # a copy bound again starts without debt; an unbound body sleeps plainly
+    clock[0] = 0.0
+    body.for_rank(0, 0.0)(0)
+    assert clock[0] == pytest.approx(0.013)

@@ -144,3 +144,48 @@ def test_atomics_queue_and_user_api_under_concurrency(tmp_path):
     assert res["counter"] == 2000 and res["fetched_unique"]
     assert res["queue_exactly_once"] and 0 < res["owner_got"] < 3000
     assert res["results"] == list(range(37)) and res["stats_tasks"] == 37
+
+
+RESUME_SCRIPT = """
+import json, os, signal, sys, time
+from mpi4py import MPI
+from worksteal.mpi.runtime import run
+
+mode, ckdir, out, policy = sys.argv[1:5]
+
+def body(i):
+    time.sleep(0.004)
+    if mode == "crash" and i == 40:
+        os.kill(os.getpid(), signal.SIGKILL)  # a hard crash: no clean-up, no final save
+    return {"task": i, "square": i * i, "tag": "x" * (i % 5)}
+
+kw = {} if mode == "plain" else {"checkpoint": ckdir, "resume": mode == "resume", "checkpoint_every_s": 0.0}
+res = run(body, 60, policy=policy, **kw)
+if MPI.COMM_WORLD.Get_rank() == 0:
+    executed = sorted(t for r in res.stats.ranks for t, _, _ in r.trace)
+    json.dump({"results": res.results, "restored": res.restored, "executed": executed}, open(out, "w"))
+"""
+
+
+@pytest.mark.parametrize("policy", ["a2ws", "master"])
+def test_killed_and_resumed_run_gives_the_results_of_an_uninterrupted_run(policy, tmp_path):
+    script = tmp_path / "resume.py"
+    script.write_text(textwrap.dedent(RESUME_SCRIPT))
+    ck = tmp_path / "ck"
+    procs = {}
+    for mode in ("plain", "crash", "resume"):
+        cmd = [find_mpiexec(), "-n", "4", sys.executable, str(script), mode, str(ck)]
+        cmd += [str(tmp_path / f"{mode}.json"), policy]
+        procs[mode] = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert procs["plain"].returncode == 0, procs["plain"].stderr[-2000:]
+    assert procs["crash"].returncode != 0  # the job really died at task 40
+    assert not (tmp_path / "crash.json").exists()
+    assert procs["resume"].returncode == 0, procs["resume"].stderr[-2000:]
+    plain = json.loads((tmp_path / "plain.json").read_text())
+    resumed = json.loads((tmp_path / "resume.json").read_text())
+    assert resumed["results"] == plain["results"]
+    assert plain["restored"] == 0 and plain["executed"] == list(range(60))
+    # the resumed run skipped the saved tasks and ran each missing one exactly once
+    assert 0 < resumed["restored"] < 60 and 40 in resumed["executed"]
+    assert resumed["restored"] + len(resumed["executed"]) == 60
+    assert len(set(resumed["executed"])) == len(resumed["executed"])

@@ -60,6 +60,10 @@ def _run(args: argparse.Namespace) -> int:
         "radius": args.radius,
         "slowdown": args.slowdown,
         "timeout_s": args.timeout,
+        "checkpoint": args.checkpoint,
+        "resume": True if args.resume else None,
+        "checkpoint_every_s": args.checkpoint_every,
+        "seed": opts.seed,
     }
     cfg = resolve_config(MPIConfig, file=opts.config, overrides=opts.overrides, flags=flags)
     cfg.validate()
@@ -319,6 +323,17 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
         "--timeout", type=float, default=None, help="kill the MPI job after this many seconds (default 300)"
     )
     p.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    p.add_argument(
+        "--checkpoint", default=None, metavar="DIR", help="save completed results atomically into DIR"
+    )
+    p.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint DIR")
+    p.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=None,
+        metavar="S",
+        help="minimal seconds between two saves of one rank (default 10)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from core_utils import InputError
@@ -31,6 +32,14 @@ class MPIConfig:
     timeout_s: float = 300.0
     fail_on: int | None = None
     """Make this task index raise (exercises error reporting)."""
+    checkpoint: str | None = None
+    """Directory for atomic checkpoints of completed results (one policy only)."""
+    resume: bool = False
+    """Continue the run saved in ``checkpoint`` (skip the tasks already done)."""
+    checkpoint_every_s: float = 10.0
+    """Minimal seconds between two checkpoint saves of one rank."""
+    seed: int = 0
+    """Seed of the random victim choices; repetition ``j`` of the policy list uses ``seed + j``."""
 
     def validate(self) -> None:
         if self.np < 1:
@@ -51,6 +60,16 @@ class MPIConfig:
         if "master" in self.policies and self.np < 2:
             raise InputError("the master policy needs --np >= 2")
         self.speeds = parse_speeds(self.speeds, self.np)
+        if not self.checkpoint_every_s >= 0:
+            raise InputError(f"--checkpoint-every must be >= 0 seconds, got {self.checkpoint_every_s}")
+        if self.resume and self.checkpoint is None:
+            raise InputError("--resume needs --checkpoint DIR")
+        if self.checkpoint is not None:
+            from worksteal.checkpoint import check_directory
+
+            if len(self.policies) != 1:
+                raise InputError("--checkpoint works with one policy per run")
+            check_directory(self.checkpoint, self.tasks, self.resume)
         from worksteal.emulate import parse_perturbation
 
         for p in self.slowdown:
@@ -70,6 +89,10 @@ class MPIConfig:
             "radius": self.radius,
             "perturbations": [[p.rank, p.at_s, p.factor] for p in perts],
             "fail_on": self.fail_on,
+            "checkpoint": None if self.checkpoint is None else str(Path(self.checkpoint).resolve()),
+            "resume": self.resume,
+            "checkpoint_every_s": self.checkpoint_every_s,
+            "seed": self.seed,
         }
 
 

@@ -9,6 +9,7 @@ the centralised baseline built on ``mpi4py.futures.MPICommExecutor``.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 import traceback
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_utils import InputError
+from worksteal.checkpoint import PartWriter, part_path, prepare
+from worksteal.checkpoint import remaining as remaining_tasks
 from worksteal.emulate import nominal_taus
 from worksteal.oracle import block_range
 from worksteal.policy import Policy, canonical_policy, make_policy
@@ -38,8 +41,12 @@ class RunResult:
     """What :func:`run` returns on every rank."""
 
     results: list[Any] | None
-    """Results in task order on rank 0 (``None`` elsewhere or when ``gather=False``)."""
+    """Results in task order on rank 0 (``None`` elsewhere or when ``gather=False``), including
+    the results restored from a checkpoint."""
     stats: RunStats
+    """Statistics of the tasks executed in this run (restored tasks are not re-run)."""
+    restored: int = 0
+    """Tasks whose results came from the checkpoint instead of being run again."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,9 @@ class StealConfig:
     preemptive: int = 1
     backoff_s: tuple[float, float] = (2e-4, 4e-3)
     steal_retries: int = 3
+    sizing: str = "pairwise"
+    """A2WS steal size: ``pairwise`` (the ideal share of the victim-thief pair, spec
+    equation) or ``ideal`` (the ideal share over every rank the thief knows)."""
 
     def __post_init__(self) -> None:
         if self.radius < 1:
@@ -74,6 +84,8 @@ class StealConfig:
             raise InputError(f"alpha must be in (0, 1], got {self.alpha}")
         if not 0 < self.backoff_s[0] <= self.backoff_s[1]:
             raise InputError(f"backoff must satisfy 0 < first <= max, got {self.backoff_s}")
+        if self.sizing not in ("pairwise", "ideal"):
+            raise InputError(f"sizing must be 'pairwise' or 'ideal', got {self.sizing!r}")
 
 
 def _default_comm() -> Any:
@@ -93,6 +105,9 @@ def run(
     gather: bool = True,
     seed: int = 0,
     taus: Sequence[float] | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    checkpoint_every_s: float = 10.0,
 ) -> RunResult:
     """Execute ``fn`` on every task exactly once across the ranks of ``comm``.
 
@@ -116,11 +131,25 @@ def run(
     taus : sequence of float, optional
         Nominal per-rank task times for the oracle in the statistics (taken from an
         :class:`EmulatedWorkload`; otherwise the measured mean task times are used).
+    checkpoint : path, optional
+        Directory for checkpoints of completed results (:mod:`worksteal.checkpoint`; it must
+        be visible to every rank). Each rank atomically rewrites its own part file at most
+        every ``checkpoint_every_s`` seconds, when it stops (also after a failing task) and
+        at the end. Results must be picklable.
+    resume : bool
+        Continue the run saved in ``checkpoint``: tasks with saved results are not run
+        again and their results are merged into ``results``. Without ``resume`` a
+        directory that already holds parts is rejected.
+    checkpoint_every_s : float
+        Minimal seconds between two saves of one rank (0: after every task).
 
     Raises
     ------
     TaskError
         On every rank, after all ranks stopped, when a task raised.
+    InputError
+        On every rank, before any task runs, for bad arguments or a checkpoint directory
+        that does not fit this run.
     """
     if (n_tasks is None) == (tasks is None):
         raise InputError("give exactly one of n_tasks or tasks")
@@ -135,13 +164,58 @@ def run(
         body = fn
     name = canonical_policy(policy)
     config = config or StealConfig()
+    if not (checkpoint_every_s >= 0):
+        raise InputError(f"checkpoint_every_s must be >= 0, got {checkpoint_every_s}")
+    if resume and checkpoint is None:
+        raise InputError("resume=True needs a checkpoint directory")
     comm = comm if comm is not None else _default_comm()
     if taus is None:
         taus = nominal_taus(fn, comm.Get_size())
+    ckpt = _Checkpoint.open(comm, checkpoint, n, resume, checkpoint_every_s)
     if name == "master":
-        return _run_master(comm, body, n, gather, taus)
-    pol = make_policy(name, radius=config.radius, preemptive=config.preemptive)
-    return _run_stealing(comm, body, n, pol, config, gather, seed, taus)
+        return _run_master(comm, body, n, gather, taus, ckpt)
+    pol = make_policy(name, radius=config.radius, preemptive=config.preemptive, sizing=config.sizing)
+    return _run_stealing(comm, body, n, pol, config, gather, seed, taus, ckpt)
+
+
+@dataclass
+class _Checkpoint:
+    """What every rank knows about the checkpoint of this run (rank 0 read it)."""
+
+    ids: list[int]
+    """Task indices to run in this run (all of them without a checkpoint)."""
+    restored: dict[int, Any]
+    """Saved results (on rank 0 only; empty elsewhere)."""
+    n_restored: int
+    writer: PartWriter | None
+
+    @classmethod
+    def open(cls, comm: Any, directory: Any, n_tasks: int, resume: bool, every_s: float) -> _Checkpoint:
+        if directory is None:
+            return cls(list(range(n_tasks)), {}, 0, None)
+        msg: tuple[str, Any] = ("ok", None)
+        restored: dict[int, Any] = {}
+        if comm.Get_rank() == 0:
+            try:
+                restored, generation = prepare(directory, n_tasks, resume)
+                msg = ("ok", (sorted(restored), generation))
+            except InputError as exc:
+                msg = ("error", str(exc))
+        kind, value = comm.bcast(msg, root=0)
+        if kind == "error":
+            raise InputError(value)
+        done, generation = value
+        writer = PartWriter(part_path(directory, generation, comm.Get_rank()), n_tasks, every_s)
+        return cls(remaining_tasks(n_tasks, done), restored, len(done), writer)
+
+    def merge(self, n_tasks: int, parts: list[dict[int, Any]]) -> list[Any]:
+        merged: list[Any] = [None] * n_tasks
+        for i, r in self.restored.items():
+            merged[i] = r
+        for part in parts:
+            for i, r in part.items():
+                merged[i] = r
+        return merged
 
 
 class _IndexedBody:
@@ -165,12 +239,23 @@ def _bind(fn: Callable[[int], Any], rank: int, t0: float) -> Callable[[int], Any
 class _Loop:
     """The stealing loop of one rank (no helper thread, no master)."""
 
-    def __init__(self, comm: Any, n_tasks: int, policy: Policy, cfg: StealConfig, seed: int) -> None:
+    def __init__(
+        self,
+        comm: Any,
+        ids: Sequence[int],
+        policy: Policy,
+        cfg: StealConfig,
+        seed: int,
+        writer: PartWriter | None = None,
+    ) -> None:
         from worksteal.mpi.window import LoadWindow
 
         self.comm = comm
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
-        self.n_tasks = n_tasks
+        self.ids = ids
+        """Queue slot ``s`` holds task ``ids[s]`` (all tasks, or those a checkpoint lacks)."""
+        self.n_tasks = len(ids)
+        self.writer = writer
         self.policy = policy
         self.cfg = cfg
         self.rng = random.Random(seed * 7919 + self.rank)
@@ -274,15 +359,16 @@ class _Loop:
         self.win.start(self.my_word)
         t0 = time.monotonic()
         body = _bind(fn, self.rank, t0)
-        results: dict[int, Any] = {}
+        results: dict[int, Any] = self.writer.results if self.writer is not None else {}
         error: tuple | None = None
         backoff = self.cfg.backoff_s[0]
         sched = 0.0
         try:
             while True:
                 s0 = time.perf_counter()
-                task = self.take_own()
-                if task is not None:
+                slot = self.take_own()
+                if slot is not None:
+                    task = self.ids[slot]
                     # pre-emptive steal right after taking a task (before running it), so the
                     # stolen work is ready when this task ends; the simulator does the same
                     pre = self.policy.preemptive
@@ -298,7 +384,9 @@ class _Loop:
                         break
                     end = time.monotonic() - t0
                     s0 = time.perf_counter()
-                    if keep:
+                    if self.writer is not None:
+                        self.writer.add(task, out)
+                    elif keep:
                         results[task] = out
                     dur = end - start
                     self.stats.tasks += 1
@@ -331,6 +419,8 @@ class _Loop:
             self.stats.rma_ops = self.win.ops
             self.stats.sched_s = sched
             self.win.close()
+            if self.writer is not None:
+                self.writer.flush()  # also after a failing task: completed work is kept
         return results, error
 
 
@@ -343,28 +433,30 @@ def _run_stealing(
     gather: bool,
     seed: int,
     taus: Sequence[float] | None,
+    ckpt: _Checkpoint,
 ) -> RunResult:
-    loop = _Loop(comm, n_tasks, policy, cfg, seed)
-    results, error = loop.run(fn, keep=gather)
+    if ckpt.ids:
+        loop = _Loop(comm, ckpt.ids, policy, cfg, seed, ckpt.writer)
+        results, error = loop.run(fn, keep=gather)
+        mine = loop.stats
+    else:  # every result was restored from the checkpoint: nothing to schedule
+        results, error, mine = {}, None, RankStats(rank=comm.Get_rank())
     # All ranks have left the loop (done == T or abort), so these collectives cannot hang.
     errors = comm.allgather(error)
-    gathered = comm.gather((results, loop.stats), root=0)
+    gathered = comm.gather((results if gather else {}, mine), root=0)
     stats = None
     merged: list[Any] | None = None
     if comm.Get_rank() == 0:
         ranks = [s for _, s in gathered]
-        stats = _make_stats(policy.name, n_tasks, ranks, taus)
+        stats = _make_stats(policy.name, len(ckpt.ids), ranks, taus)
         if gather and not any(errors):
-            merged = [None] * n_tasks
-            for part, _ in gathered:
-                for i, r in part.items():
-                    merged[i] = r
+            merged = ckpt.merge(n_tasks, [part for part, _ in gathered])
     stats = comm.bcast(stats, root=0)
     failed = [e for e in errors if e is not None]
     if failed:
         task, rank, msg, _tb = min(failed)
         raise TaskError(task, rank, msg)
-    return RunResult(results=merged, stats=stats)
+    return RunResult(results=merged, stats=stats, restored=ckpt.n_restored)
 
 
 def _make_stats(name: str, n_tasks: int, ranks: list[RankStats], taus: Sequence[float] | None) -> RunStats:
@@ -402,7 +494,12 @@ class _Timed:
 
 
 def _run_master(
-    comm: Any, fn: Callable[[int], Any], n_tasks: int, gather: bool, taus: Sequence[float] | None
+    comm: Any,
+    fn: Callable[[int], Any],
+    n_tasks: int,
+    gather: bool,
+    taus: Sequence[float] | None,
+    ckpt: _Checkpoint,
 ) -> RunResult:
     """Centralised master-worker baseline: rank 0 hands out tasks (``MPICommExecutor.map``).
 
@@ -418,10 +515,15 @@ def _run_master(
     rows: list[tuple] = []
     with MPICommExecutor(comm, root=0) as ex:
         if ex is not None:
-            rows = list(ex.map(_Timed(fn, t0), range(n_tasks), chunksize=1))
+            for row in ex.map(_Timed(fn, t0), ckpt.ids, chunksize=1):
+                rows.append(row)
+                if ckpt.writer is not None and row[5] is None:
+                    ckpt.writer.add(row[1], row[4])  # only the master rank saves
+    if ckpt.writer is not None and comm.Get_rank() == 0:
+        ckpt.writer.flush()
     rows = comm.bcast(rows if comm.Get_rank() == 0 else None, root=0)
     ranks = [RankStats(rank=r) for r in range(comm.Get_size())]
-    merged: list[Any] = [None] * n_tasks
+    merged: list[Any] = ckpt.merge(n_tasks, []) if comm.Get_rank() == 0 else [None] * n_tasks
     errors = []
     for rank, i, start, end, out, err in rows:
         st = ranks[rank]
@@ -434,5 +536,7 @@ def _run_master(
             errors.append((i, rank, err))
     if errors:
         raise TaskError(*min(errors))
-    stats = _make_stats("master", n_tasks, ranks, taus)
-    return RunResult(results=merged if gather and comm.Get_rank() == 0 else None, stats=stats)
+    stats = _make_stats("master", len(ckpt.ids), ranks, taus)
+    return RunResult(
+        results=merged if gather and comm.Get_rank() == 0 else None, stats=stats, restored=ckpt.n_restored
+    )

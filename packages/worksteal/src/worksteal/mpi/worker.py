@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = json.loads(cfg_path.read_text())
         out_path.write_text(json.dumps(_serial(cfg)))
         return 0
+    from core_utils import InputError
     from worksteal.mpi.runtime import StealConfig, TaskError, run
 
     comm = MPI.COMM_WORLD
@@ -76,22 +77,34 @@ def main(argv: list[str] | None = None) -> int:
     work = workload_from(cfg, comm.Get_size())
     steal_cfg = StealConfig(radius=int(cfg.get("radius", 2)))
     runs = []
-    for policy in cfg["policies"]:
+    for j, policy in enumerate(cfg["policies"]):
         comm.Barrier()
         t = time.monotonic()
         try:
             res = run(
-                work, int(cfg["n_tasks"]), policy=policy, config=steal_cfg, seed=int(cfg.get("seed", 0))
+                work,
+                int(cfg["n_tasks"]),
+                policy=policy,
+                config=steal_cfg,
+                seed=int(cfg.get("seed", 0)) + j,
+                checkpoint=cfg.get("checkpoint"),
+                resume=bool(cfg.get("resume", False)),
+                checkpoint_every_s=float(cfg.get("checkpoint_every_s", 10.0)),
             )
         except TaskError as exc:
             if comm.Get_rank() == 0:
                 out_path.write_text(json.dumps({"error": str(exc), "task": exc.task, "rank": exc.rank}))
+            return EXIT_TASK_FAILED
+        except InputError as exc:
+            if comm.Get_rank() == 0:
+                out_path.write_text(json.dumps({"error": str(exc)}))
             return EXIT_TASK_FAILED
         wall = time.monotonic() - t
         if comm.Get_rank() == 0:
             ok = res.results == list(range(int(cfg["n_tasks"]))) if work.kind == "sleep" else True
             rec = _record(res.stats, wall)
             rec["summary"]["results_ok"] = ok
+            rec["summary"]["restored"] = res.restored
             runs.append(rec)
     if comm.Get_rank() == 0:
         payload = {"n_ranks": comm.Get_size(), "mpi": MPI.Get_library_version().splitlines()[0], "runs": runs}
