@@ -357,7 +357,7 @@ def _run_compare(cfg: RunConfig, opts, out: Path, methods: Sequence[str], n_samp
     manifold = _manifold(cfg, opts.seed)
     flat = {
         "steps": cfg.steps,
-        "warm_start": cfg.warm_start,
+        "init": cfg.warm_start,
         "warm_steps": cfg.warm_steps,
         "lam": cfg.lam,
         "w": cfg.w,
