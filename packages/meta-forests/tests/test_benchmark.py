@@ -89,7 +89,8 @@ def test_equal_total_trees_across_methods():
     for name in META_VARIANTS:
         est = make_method(name, n_trees=200, n_sources=5, n_meta_tasks=10, seed=0, n_jobs=None)
         per_task = 1 if est.forest_mode == "pooled" else 4
-        assert est.n_meta_tasks * per_task * est.n_estimators == 200
+        kept = est.n_estimators * (est.tree_selection or 1.0)  # trees left for prediction per forest
+        assert est.n_meta_tasks * per_task * kept == 200
 
 
 @pytest.mark.slow

@@ -86,6 +86,37 @@ def test_farther_domain_gets_lower_weight_than_nearer_domain_at_equal_accuracy()
     assert tested_on_0["near1"] > tested_on_0["far"]
 
 
+def test_tree_selection_keeps_the_trees_with_the_best_meta_test_accuracy(blobs):
+    """alpha = 0: the per-tree score is log max(exp(acc_t) - exp(1/C), eps), so the kept half are the
+    trees with the highest meta-test accuracy; recompute the kept trees' accuracies independently."""
+    est = _fit(blobs, n_estimators=8, tree_selection=0.5, alpha=0.0)
+    for entry, forest in zip(est.meta_log_, est.forests_, strict=True):
+        assert len(forest.estimators_) == forest.n_estimators == 4
+        scores, kept = np.array(entry["tree_scores"]), entry["kept_trees"]
+        assert scores.size == 8 and len(kept) == 4
+        assert scores[kept].min() >= np.delete(scores, kept).max()
+        rows = blobs.domains == entry["meta_test_domain"]
+        for t, i in zip(forest.estimators_, kept, strict=True):
+            acc = np.mean(forest.classes_[t.predict(blobs.X[rows]).astype(int)] == blobs.y[rows])
+            expected = np.log(max(np.exp(acc) - np.exp(1 / 3), 1e-10))
+            assert scores[i] == pytest.approx(expected)
+    assert est.weights_.sum() == pytest.approx(1.0)
+
+
+def test_tree_selection_one_keeps_every_tree(blobs):
+    a = _fit(blobs, tree_selection=1.0)
+    b = _fit(blobs)
+    np.testing.assert_array_equal(a.predict_proba(blobs.X), b.predict_proba(blobs.X))
+
+
+def test_tree_selection_by_mmd_alone_keeps_trees_whose_bootstrap_is_closest_to_the_meta_test_domain(blobs):
+    est = _fit(blobs, n_estimators=10, tree_selection=0.3, alpha=-1.0, beta=0.0)
+    for entry in est.meta_log_:
+        scores = np.array(entry["tree_scores"])  # = -(MMD_t - mean MMD_t) when beta = 0
+        assert np.allclose(scores.mean(), 0.0, atol=1e-12)
+        assert scores[entry["kept_trees"]].min() >= np.delete(scores, entry["kept_trees"]).max()
+
+
 def test_huge_alpha_does_not_overflow(blobs):
     est = _fit(blobs, alpha=-1e6)
     assert np.all(np.isfinite(est.weights_)) and est.weights_.sum() == pytest.approx(1.0)

@@ -42,12 +42,13 @@ __all__ = [
 ]
 
 BASELINES = ("random-forest", "extra-trees", "hist-gb")
-# name -> (forest_mode, carry_weights, weight_rule)
-META_VARIANTS: dict[str, tuple[str, bool, str]] = {
-    "meta-pooled": ("pooled", False, "safe"),
-    "meta-per-domain": ("per_domain", False, "safe"),
-    "meta-paper-log-power": ("per_domain", True, "log-power"),
-    "meta-paper-log-scaled": ("per_domain", True, "log-scaled"),
+# name -> (forest_mode, carry_weights, weight_rule, tree_selection)
+META_VARIANTS: dict[str, tuple[str, bool, str, float | None]] = {
+    "meta-pooled": ("pooled", False, "safe", None),
+    "meta-per-domain": ("per_domain", False, "safe", None),
+    "meta-paper-log-power": ("per_domain", True, "log-power", None),
+    "meta-paper-log-scaled": ("per_domain", True, "log-scaled", None),
+    "meta-tree-selection": ("pooled", False, "safe", 0.5),
 }
 DEFAULT_VARIANT = "meta-pooled"
 
@@ -61,14 +62,18 @@ def make_method(name: str, *, n_trees: int, n_sources: int, n_meta_tasks: int, s
     if name == "hist-gb":
         return HistGradientBoostingClassifier(max_iter=max(1, n_trees // 2), random_state=seed)
     if name in META_VARIANTS:
-        mode, carry, rule = META_VARIANTS[name]
+        mode, carry, rule, keep = META_VARIANTS[name]
         per_task = 1 if mode == "pooled" else max(1, n_sources - 1)
+        grown = max(1, n_trees // (n_meta_tasks * per_task))
+        if keep is not None:  # grow 1/keep as many trees so that the kept total equals n_trees
+            grown = max(1, round(grown / keep))
         return MetaForestClassifier(
             n_meta_tasks=n_meta_tasks,
-            n_estimators=max(1, n_trees // (n_meta_tasks * per_task)),
+            n_estimators=grown,
             forest_mode=mode,
             carry_weights=carry,
             weight_rule=rule,
+            tree_selection=keep,
             random_state=seed,
             n_jobs=n_jobs,
         )

@@ -166,6 +166,7 @@ class _MetaForestBase(BaseEstimator):
         "mmd_bandwidth": [StrOptions({"median", "multi"}), Interval(Real, 0.0, None, closed="neither")],
         "mmd_max_samples": [Interval(Integral, 2, None, closed="left")],
         "mmd_method": [StrOptions({"exact", "rff"})],
+        "tree_selection": [Interval(Real, 0.0, 1.0, closed="right"), None],
         "domain_fallback": [StrOptions({"kmeans", "random", "forest", "error"})],
         "n_pseudo_domains": [Interval(Integral, 2, None, closed="left")],
         "eps": [Interval(Real, 0.0, None, closed="neither")],
@@ -190,6 +191,7 @@ class _MetaForestBase(BaseEstimator):
         mmd_bandwidth: str | float = "median",
         mmd_max_samples: int = 300,
         mmd_method: str = "exact",
+        tree_selection: float | None = None,
         domain_fallback: str = "kmeans",
         n_pseudo_domains: int = 4,
         eps: float = 1e-10,
@@ -210,6 +212,7 @@ class _MetaForestBase(BaseEstimator):
         self.mmd_bandwidth = mmd_bandwidth
         self.mmd_max_samples = mmd_max_samples
         self.mmd_method = mmd_method
+        self.tree_selection = tree_selection
         self.domain_fallback = domain_fallback
         self.n_pseudo_domains = n_pseudo_domains
         self.eps = eps
@@ -225,6 +228,36 @@ class _MetaForestBase(BaseEstimator):
     def _task_term(self, forest: object, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(score, W_acc) of a forest on the meta-test domain."""
         raise NotImplementedError
+
+    def _tree_term(self, forest: object, tree: object, X: np.ndarray, y: np.ndarray) -> float:
+        """W_acc of one tree of ``forest`` on the meta-test domain."""
+        raise NotImplementedError
+
+    def _select_trees(self, forest, rows, dom, test, Xt, yt, G) -> dict:
+        """MMD-weighted tree selection: keep the ``tree_selection`` fraction of ``forest``'s trees with
+        the largest per-tree meta weight ``alpha * (MMD_t - mean_t MMD_t) + log g(W_acc,t)``.
+
+        ``MMD_t`` is the MMD between the domain mixture of tree ``t``'s bootstrap sample and the
+        meta-test domain (from the cached kernel means ``G``), ``W_acc,t`` the tree's accuracy term on the
+        meta-test domain; only source data are used. Returns the log entries of the selection.
+        """
+        trees = list(forest.estimators_)
+        m = G.shape[0]
+        q = np.zeros(m)
+        q[test] = 1.0
+        samples = forest.estimators_samples_ if forest.bootstrap else [np.arange(rows.size)] * len(trees)
+        mmds = np.array(
+            [_mixture_mmd(G, np.bincount(dom[rows[i]], minlength=m) / max(i.size, 1), q) for i in samples]
+        )
+        terms = np.array([self._tree_term(forest, t, Xt, yt) for t in trees])
+        score = self.alpha * (mmds - mmds.mean()) + log_factor(
+            terms, beta=self.beta, rule=self.weight_rule, eps=self.eps
+        )
+        k = max(1, int(np.ceil(self.tree_selection * len(trees))))
+        keep = np.sort(np.argsort(-score, kind="stable")[:k])
+        forest.estimators_ = [trees[i] for i in keep]
+        forest.n_estimators = k
+        return {"tree_scores": score.tolist(), "kept_trees": keep.tolist()}
 
     _centre_by_class = False
 
@@ -385,6 +418,9 @@ class _MetaForestBase(BaseEstimator):
                 forest.fit(
                     X[rows], y_enc[rows], sample_weight=None if sample_weight is None else sample_weight[rows]
                 )
+                selection = {}
+                if self.tree_selection is not None and self.tree_selection < 1.0:
+                    selection = self._select_trees(forest, rows, dom, test, Xt, yt, G)
                 score, w_acc = self._task_term(forest, Xt, yt)
                 p = np.zeros(m)
                 p[members] = sizes[members] / sizes[members].sum()
@@ -411,6 +447,7 @@ class _MetaForestBase(BaseEstimator):
                         "w_acc": float(w_acc),
                         "mmd": mmd,
                         "w_mmd": w_mmd,
+                        **selection,
                     }
                 )
             if self.forest_mode == "per_domain":
@@ -464,6 +501,10 @@ class MetaForestClassifier(ClassifierMixin, _MetaForestBase):
         Rows per domain used for MMD (subsampled without replacement).
     mmd_method : {"exact", "rff"}, default "exact"
         Exact kernel means or 512 random Fourier features per bandwidth (linear time).
+    tree_selection : float in (0, 1] or None, default None
+        MMD-weighted tree selection (this package's variant): keep this fraction of every task forest's
+        trees, ranked by the per-tree meta weight (meta-test accuracy term and MMD of the tree's
+        bootstrap domain mixture to the meta-test domain); ``None`` or 1 keeps all trees.
     domain_fallback : {"kmeans", "random", "forest", "error"}, default "kmeans"
         What ``fit`` does without ``domains`` (always with a :class:`NoDomainsWarning`): k-means
         pseudo-domains on class-centred features, a random class-balanced partition, a single random
@@ -502,6 +543,10 @@ class MetaForestClassifier(ClassifierMixin, _MetaForestBase):
         out[:, forest.classes_.astype(int)] = forest.predict_proba(X)
         return out
 
+    def _tree_term(self, forest, tree, X, y):
+        pred = forest.classes_[tree.predict(X).astype(int)]
+        return float(accuracy_term(float(np.mean(pred == y)), max(self.classes_.size, 1)))
+
     def _task_term(self, forest, X, y):
         acc = float(np.mean(self._forest_proba(forest, X).argmax(axis=1) == y))
         return acc, float(accuracy_term(acc, max(self.classes_.size, 1)))
@@ -533,6 +578,9 @@ class MetaForestRegressor(RegressorMixin, _MetaForestBase):
 
     def _encode_targets(self, y):
         return np.asarray(y, dtype=float)
+
+    def _tree_term(self, forest, tree, X, y):
+        return regression_term(y, tree.predict(X))
 
     def _task_term(self, forest, X, y):
         pred = forest.predict(X)
