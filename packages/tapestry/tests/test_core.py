@@ -199,3 +199,27 @@ def test_misaligned_seasons_and_non_numeric_columns_are_rejected():
     df = pd.DataFrame({"a": np.arange(40.0), "b": ["x"] * 40})
     with pytest.raises(InputError, match="column 'b' is not numeric"):
         Tapestry(lags=2, nsel=1, n_maps=1, k=2).fit(df)
+
+
+def test_lars_threads_are_identical_for_one_and_two_jobs():
+    df = _seasonal_table(160)
+    Y = df[["prcp1", "temp1", "sun"]].to_numpy()
+    kw = dict(lags=3, horizons=2, nsel=4, n_maps=6, k=12, mode="lars", seasonal_period=4, random_state=7)
+    kw["targets"] = ["prcp1", "temp1"]
+    one = Tapestry(**kw, n_jobs=1).fit(Y[:140], columns=["prcp1", "temp1", "sun"])
+    two = Tapestry(**kw, n_jobs=2).fit(Y[:140], columns=["prcp1", "temp1", "sun"])
+    one, two = one.weave(np.arange(139, 150), Y=Y), two.weave(np.arange(139, 150), Y=Y)
+    assert np.array_equal(one.values, two.values)
+    assert np.array_equal(one.coef, two.coef)
+    assert np.array_equal(one.pred, two.pred)
+    assert one.coef.shape == (11, 6, 2, 2, 4) and np.any(one.coef != 0)
+    # the pooled threads are each map's LARS prediction plus a residual path
+    assert np.isfinite(one.values).all()
+
+
+def test_bad_n_jobs_and_seed_are_rejected():
+    y = ar1(100, seed=0)
+    with pytest.raises(InputError, match="n_jobs"):
+        Tapestry(lags=2, nsel=1, n_maps=1, k=3, n_jobs=0).fit(y)
+    with pytest.raises(InputError, match="random_state"):
+        Tapestry(lags=2, nsel=1, n_maps=1, k=3, random_state=-1).fit(y)

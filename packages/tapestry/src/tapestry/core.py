@@ -106,7 +106,11 @@ class Tapestry:
     criterion : {"aic", "bic"}
         LassoLarsIC criterion in LARS mode (AIC ~ Mallows' Cp).
     random_state : int
-        Seed of the delay maps and residual resampling.
+        Seed of the delay maps and residual resampling (non-negative).
+    n_jobs : int
+        Worker processes (``joblib``) for the local LARS fits; -1 = all cores. Each
+        (map, season) block draws its residuals from its own generator seeded by
+        ``(random_state, map, season)``, so threads do not depend on ``n_jobs``.
     """
 
     def __init__(
@@ -124,6 +128,7 @@ class Tapestry:
         include_target_lag: bool = False,
         criterion: str = "aic",
         random_state: int = 0,
+        n_jobs: int = 1,
     ) -> None:
         self.lags = lags
         self.horizons = horizons
@@ -137,6 +142,7 @@ class Tapestry:
         self.include_target_lag = include_target_lag
         self.criterion = criterion
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
     def _validate_params(self) -> None:
@@ -152,6 +158,10 @@ class Tapestry:
             raise InputError(f"mode must be one of {MODES}, got {self.mode!r}")
         if self.criterion not in ("aic", "bic"):
             raise InputError(f"criterion must be 'aic' or 'bic', got {self.criterion!r}")
+        if not isinstance(self.random_state, (int, np.integer)) or self.random_state < 0:
+            raise InputError(f"random_state must be a non-negative integer, got {self.random_state!r}")
+        if not isinstance(self.n_jobs, (int, np.integer)) or self.n_jobs == 0 or self.n_jobs < -1:
+            raise InputError(f"n_jobs must be a positive integer or -1, got {self.n_jobs!r}")
         if self.seasonal_period is not None and self.seasonal_period < 1:
             raise InputError(f"seasonal_period must be >= 1, got {self.seasonal_period}")
 
@@ -333,9 +343,8 @@ class Tapestry:
         for h in range(1, H + 1):
             ok = org + h < n
             truth[ok, h - 1] = data[org[ok] + h][:, tv]
-        Yz = self.scaler_.transform(self.Y_)
         fut_idx = np.arange(1, H + 1)
-        rng = np.random.default_rng(self.random_state + 1)
+        lars_tasks: list[tuple[int, int, NDArray[np.intp], NDArray[np.intp]]] = []
         for m, cols in enumerate(self.maps_):
             for s in np.unique(season[org]):
                 sel = np.flatnonzero(season[org] == s)
@@ -354,13 +363,13 @@ class Tapestry:
                 slot = slice(m * k, (m + 1) * k)
                 dists[sel, slot] = dd
                 neigh[sel, slot] = nb
-                fut = self.Y_[nb[..., None] + fut_idx][..., tv]  # (n_sel, k, H, n_t)
                 if self.mode == "analog":
-                    values[sel, slot] = fut
+                    values[sel, slot] = self.Y_[nb[..., None] + fut_idx][..., tv]  # (n_sel, k, H, n_t)
                 else:
-                    values[sel, slot] = self._lars_threads(
-                        Zq[np.ix_(sel, cols)], nb, cols, Yz, fut_idx, tv, rng
-                    )
+                    lars_tasks.append((m, int(s), sel, nb))
+        extra: dict[str, object] = {"target_sd": self.scaler_.sd[tv].copy()}
+        if lars_tasks:
+            extra.update(self._weave_lars(lars_tasks, Zq, values))
         return Threads(
             values=values,
             distances=dists,
@@ -369,55 +378,61 @@ class Tapestry:
             truth=truth,
             columns=tuple(self.columns_[i] for i in tv),
             neighbors=neigh,
+            **extra,
         )
 
-    def _lars_threads(
+    def _weave_lars(
         self,
-        q: NDArray[np.float64],
-        nb: NDArray[np.intp],
-        cols: NDArray[np.intp],
-        Yz: NDArray[np.float64],
-        fut_idx: NDArray[np.intp],
-        tv: NDArray[np.intp],
-        rng: np.random.Generator,
-    ) -> NDArray[np.float64]:
-        """Local LassoLarsIC per (origin, horizon, target) with residual-path resampling."""
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.linear_model import LassoLarsIC
-        from threadpoolctl import threadpool_limits
+        tasks: list[tuple[int, int, NDArray[np.intp], NDArray[np.intp]]],
+        Zq: NDArray[np.float64],
+        values: NDArray[np.float32],
+    ) -> dict[str, object]:
+        """Run the local LARS blocks (in ``n_jobs`` processes) and fill ``values`` in place.
 
-        n_sel, k = nb.shape
-        H = fut_idx.size
-        out = np.empty((n_sel, k, H, tv.size))
-        with threadpool_limits(1):  # 30 x 10 problems: threaded BLAS only adds contention
-            self._lars_loop(q, nb, cols, Yz, fut_idx, tv, rng, out, LassoLarsIC, ConvergenceWarning)
+        Returns the per-map point predictions and coefficients for :class:`Threads`.
+        """
+        from joblib import Parallel, delayed
+
+        from tapestry.local_models import lars_block
+
+        H, k, tv = self.horizons, self.k, self.target_idx_
+        n_o, n_maps = Zq.shape[0], len(self.maps_)
+        Yz = self.scaler_.transform(self.Y_)[:, tv]
+        n = Yz.shape[0]
+        fut = np.full((n, H, tv.size), np.nan)
+        for h in range(1, H + 1):
+            fut[: n - h, h - 1] = Yz[h:]
+        X = self.lib_.X
         sd, mean = self.scaler_.sd[tv], self.scaler_.mean[tv]
-        return out * sd + mean
+        maps = np.stack(self.maps_)
+        pred = np.empty((n_o, n_maps, H, tv.size), dtype=np.float32)
+        coef = np.zeros((n_o, n_maps, H, tv.size, maps.shape[1]), dtype=np.float32)
 
-    def _lars_loop(self, q, nb, cols, Yz, fut_idx, tv, rng, out, LassoLarsIC, ConvergenceWarning) -> None:
-        n_sel, k = nb.shape
-        H = fut_idx.size
-        for i in range(n_sel):
-            Xn = self.lib_.X[np.ix_(nb[i], cols)]
-            Xc = Xn - Xn.mean(0)
-            resid = np.empty((k, H, tv.size))
-            pred = np.empty((H, tv.size))
-            for a, t in enumerate(tv):
-                for b, h in enumerate(fut_idx):
-                    yk = Yz[nb[i] + h, t]
-                    if Xn.shape[0] <= Xn.shape[1] + 1 or np.ptp(yk) == 0:
-                        fit_pred, fit_res = yk.mean(), yk - yk.mean()  # too few neighbours: analog mean
-                    else:
-                        with warnings.catch_warnings():
-                            # degenerate neighbour sets make LARS stop early; the AIC path is still valid
-                            warnings.simplefilter("ignore", ConvergenceWarning)
-                            model = LassoLarsIC(criterion=self.criterion).fit(Xc, yk)
-                        fit_pred = float(model.predict((q[i] - Xn.mean(0))[None])[0])
-                        fit_res = yk - model.predict(Xc)
-                    pred[b, a] = fit_pred
-                    resid[:, b, a] = fit_res
-            pick = rng.integers(0, min(self.k_resid, k), size=k)  # one of the k_resid nearest
-            out[i] = pred[None] + resid[pick]
+        def job(m: int, s: int, sel: NDArray[np.intp], nb: NDArray[np.intp]):
+            rows = np.unique(nb)  # ship only the rows this block needs
+            local = np.searchsorted(rows, nb)
+            cols = self.maps_[m]
+            return delayed(lars_block)(
+                Zq[np.ix_(sel, cols)],
+                local,
+                X[np.ix_(rows, cols)],
+                fut[rows],
+                k_resid=self.k_resid,
+                criterion=self.criterion,
+                seed=(int(self.random_state), m, s),
+            )
+
+        par = Parallel(n_jobs=self.n_jobs, return_as="generator", batch_size="auto")
+        for (m, _, sel, _), blk in zip(tasks, par(job(*t) for t in tasks), strict=True):
+            values[sel, m * k : (m + 1) * k] = blk.values * sd + mean
+            pred[sel, m] = blk.pred * sd + mean
+            coef[sel, m] = blk.coef
+        lib = self.lib_
+        names = tuple(
+            f"{self.columns_[v]}[t-{ell}]" if ell else f"{self.columns_[v]}[t]"
+            for v, ell in zip(lib.var, lib.lag, strict=True)
+        )
+        return {"pred": pred, "coef": coef, "map_cols": maps, "coord_names": names}
 
     def log_likelihood(self, threads: Threads, var: str | int = 0) -> float:
         """Mean log predictive density of the observed truths (Gaussian KDE of the threads)."""

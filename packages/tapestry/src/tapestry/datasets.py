@@ -6,6 +6,8 @@
   two nodes give "temperature" and a zero-inflated "precipitation" at two "sites", plus the
   driver itself.
 * :func:`logistic_map`, :func:`ar1` — exact predictive laws.
+* :func:`coupled_logistic` — two logistic maps where x drives y and not the reverse (the
+  convergent-cross-mapping oracle of Sugihara et al. 2012).
 * :func:`seasonal_real` — statsmodels' El Nino SST (monthly 1950-2010, averaged to DJF/MAM/JJA/
   SON) and annual sunspots (1700-2008, held constant over the four seasons of a year).
 * :func:`load_seasonal_csv` — a user's seasonal CSV.
@@ -21,7 +23,15 @@ from numpy.typing import NDArray
 
 from core_utils import InputError
 
-__all__ = ["ar1", "load_seasonal_csv", "logistic_map", "lorenz63", "lorenz96_forced", "seasonal_real"]
+__all__ = [
+    "ar1",
+    "coupled_logistic",
+    "load_seasonal_csv",
+    "logistic_map",
+    "lorenz63",
+    "lorenz96_forced",
+    "seasonal_real",
+]
 
 
 def _rk4(f, x0, dt: float, n: int, *, substeps: int = 1, time_dependent: bool = False) -> NDArray[np.float64]:
@@ -140,6 +150,33 @@ def logistic_map(
             x[i] = 0.5 + 1e-9 * i
     rng = np.random.default_rng(seed)
     return x + rng.normal(0, noise, n) if noise > 0 else x
+
+
+def coupled_logistic(
+    n: int,
+    *,
+    rx: float = 3.8,
+    ry: float = 3.5,
+    beta_yx: float = 0.1,
+    beta_xy: float = 0.0,
+    x0: float = 0.4,
+    y0: float = 0.2,
+) -> pd.DataFrame:
+    """Two coupled logistic maps (Sugihara et al. 2012, Science 338, Fig. 1).
+
+    ``x_{t+1} = x_t (rx - rx x_t - beta_xy y_t)``, ``y_{t+1} = y_t (ry - ry y_t - beta_yx x_t)``.
+    With the defaults (``beta_xy = 0``) x drives y and y has no influence on x.
+    """
+    if n < 2:
+        raise InputError(f"n must be >= 2, got {n}")
+    x, y = np.empty(n), np.empty(n)
+    x[0], y[0] = x0, y0
+    for t in range(n - 1):
+        x[t + 1] = x[t] * (rx - rx * x[t] - beta_xy * y[t])
+        y[t + 1] = y[t] * (ry - ry * y[t] - beta_yx * x[t])
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise InputError("the coupled maps diverged: lower the coupling")
+    return pd.DataFrame({"x": x, "y": y})
 
 
 def ar1(n: int, *, phi: float = 0.7, sigma: float = 1.0, seed: int = 0) -> NDArray[np.float64]:

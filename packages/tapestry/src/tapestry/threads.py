@@ -42,6 +42,17 @@ class Threads:
         1 for every thread; 0 for threads removed by :meth:`condition`.
     neighbors : ndarray, int32, shape (n_origins, n_threads)
         Library row behind each thread (audits leakage and season matching).
+    pred : ndarray, float32, shape (n_origins, n_maps, H, n_vars)
+        LARS mode only (else empty): each map's local point prediction.
+    coef : ndarray, float32, shape (n_origins, n_maps, H, n_vars, nsel)
+        LARS mode only (else empty): each map's local LARS coefficients on its standardised
+        coordinates (0 = not selected by Cp/AIC).
+    map_cols : ndarray of int, shape (n_maps, nsel)
+        LARS mode only: lag-library column of each coordinate of each map.
+    coord_names : tuple of str
+        LARS mode only: name of every lag-library column, e.g. ``"sun[t-2]"``.
+    target_sd : ndarray, shape (n_vars,)
+        Training standard deviation of each target (empty when unknown).
     """
 
     values: NDArray[np.float32]
@@ -52,6 +63,11 @@ class Threads:
     columns: tuple[str, ...]
     weights: NDArray[np.float32] = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     neighbors: NDArray[np.int32] = field(default_factory=lambda: np.zeros((0, 0), np.int32))
+    pred: NDArray[np.float32] = field(default_factory=lambda: np.zeros((0, 0, 0, 0), np.float32))
+    coef: NDArray[np.float32] = field(default_factory=lambda: np.zeros((0, 0, 0, 0, 0), np.float32))
+    map_cols: NDArray[np.intp] = field(default_factory=lambda: np.zeros((0, 0), np.intp))
+    coord_names: tuple[str, ...] = ()
+    target_sd: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         if self.weights.shape != self.values.shape[:2]:
@@ -155,6 +171,11 @@ class Threads:
             columns=np.array(self.columns),
             weights=self.weights,
             neighbors=self.neighbors,
+            pred=self.pred,
+            coef=self.coef,
+            map_cols=self.map_cols,
+            coord_names=np.array(self.coord_names, dtype=str),
+            target_sd=self.target_sd,
         )
         return atomic_write_bytes(path, buf.getvalue())
 
@@ -173,6 +194,12 @@ class Threads:
                 columns=tuple(str(c) for c in z["columns"]),
                 weights=z["weights"],
                 neighbors=z["neighbors"],
+                **{
+                    key: z[key]
+                    for key in ("pred", "coef", "map_cols", "target_sd")
+                    if key in z.files  # absent in files from older versions
+                },
+                coord_names=tuple(str(c) for c in z["coord_names"]) if "coord_names" in z.files else (),
             )
 
 
