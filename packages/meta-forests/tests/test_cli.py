@@ -69,6 +69,40 @@ def test_benchmark_prints_and_saves_a_table(tmp_path, capsys):
     assert (out / "lodo_checkpoint.npz").exists()
 
 
+def test_select_prints_the_validation_choice_and_records_agreement(tmp_path, capsys):
+    out = tmp_path / "sel"
+    argv = [
+        "select",
+        "--dataset",
+        "blobs",
+        "--protocol",
+        "leave-one-domain-out",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    argv += [
+        "--set",
+        "n_trees=8",
+        "--set",
+        "n_meta_tasks=2",
+        "--set",
+        'candidates=["meta-pooled","meta-per-domain"]',
+    ]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    rec = json.loads((out / "result.json").read_text())
+    best = rec["metrics"]["selected"]
+    assert best in ("meta-pooled", "meta-per-domain") and f"selected: {best}" in printed
+    assert rec["metrics"]["agrees_with_default"] == (best == "meta-pooled")
+    assert (out / "selection.md").read_text().strip() == printed.strip()
+
+
+def test_select_bad_protocol_is_one_line_exit_2(capsys):
+    assert main(["select", "--dataset", "blobs", "--protocol", "oracle", "--quiet"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
 def test_fit_then_predict_round_trip(tmp_path, capsys):
     rng = np.random.default_rng(0)
     y = np.arange(90) % 2

@@ -67,11 +67,32 @@ class BenchmarkConfig:
             "meta-per-domain",
             "meta-paper-log-power",
             "meta-paper-log-scaled",
+            "meta-tree-selection",
         ]
     )
     validation: bool = True
     selection: list[str] = dataclasses.field(default_factory=lambda: ["training-domain"])
     workers: int = 1
+
+
+@dataclass
+class SelectConfig:
+    """Source-only selection of the meta-forests variant (see ``meta_forests.selection``)."""
+
+    dataset: str = "rotated-digits"
+    protocol: str = "leave-one-domain-out"
+    seeds: int = 1
+    n_trees: int = 200
+    n_meta_tasks: int = 10
+    candidates: list[str] = dataclasses.field(
+        default_factory=lambda: [
+            "meta-pooled",
+            "meta-per-domain",
+            "meta-paper-log-power",
+            "meta-paper-log-scaled",
+            "meta-tree-selection",
+        ]
+    )
 
 
 def _cite(args: argparse.Namespace) -> int:
@@ -163,6 +184,56 @@ def _demo(args: argparse.Namespace) -> int:
     }
     cfg = resolve_config(BenchmarkConfig, file=opts.config, overrides={**demo_defaults, **opts.overrides})
     return _run_benchmark(cfg, opts, ["meta-forests", "demo"], "demo:")
+
+
+def _select(args: argparse.Namespace) -> int:
+    from meta_forests.datasets import load_dataset
+    from meta_forests.selection import format_selection, select_variant
+
+    opts = common_options(args)
+    flags = {"dataset": args.dataset, "protocol": args.protocol, "seeds": args.seeds}
+    cfg = resolve_config(SelectConfig, file=opts.config, overrides=opts.overrides, flags=flags)
+    if cfg.seeds < 1:
+        raise InputError(f"--seeds must be >= 1, got {cfg.seeds}")
+    data = load_dataset(cfg.dataset, seed=opts.seed)
+    with measure() as m:
+        res = select_variant(
+            data.X,
+            data.y,
+            data.domains,
+            candidates=cfg.candidates,
+            protocol=cfg.protocol,
+            seeds=[opts.seed + k for k in range(cfg.seeds)],
+            n_trees=cfg.n_trees,
+            n_meta_tasks=cfg.n_meta_tasks,
+            n_jobs=opts.threads,
+            name=data.name,
+            quiet=opts.quiet,
+        )
+    table = format_selection(res)
+    print(table)
+    if opts.out is not None:
+        opts.out.mkdir(parents=True, exist_ok=True)
+        (opts.out / "selection.md").write_text(table + "\n", encoding="utf-8")
+        write_result(
+            opts.out,
+            command=["meta-forests", *sys.argv[1:]],
+            config=cfg,
+            seed=opts.seed,
+            metrics={
+                "scores": res.scores,
+                "per_seed": res.per_seed,
+                "selected": res.best,
+                "default": res.default,
+                "agrees_with_default": res.agrees_with_default,
+            },
+            wall_time_s=m.wall_s,
+            peak_memory_mb=m.peak_rss_mb,
+            packages=PACKAGES,
+            headline=f"select: {data.name} {cfg.protocol} selection picks {res.best} "
+            f"({res.scores[res.best]:.3f}); package default {res.default} {res.scores.get(res.default, float('nan')):.3f}",
+        )
+    return 0
 
 
 def _estimator(cfg: EstimatorConfig, seed: int, n_jobs: int | None):
@@ -334,6 +405,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=None, help="number of seeds (default 5)")
     add_common_options(p)
     p.set_defaults(func=_benchmark)
+
+    p = sub.add_parser(
+        "select", help="choose the meta-forests variant by source-only (training-domain) validation"
+    )
+    p.add_argument(
+        "--dataset", default=None, help="as for benchmark; all its domains are treated as training domains"
+    )
+    p.add_argument("--protocol", default=None, help="leave-one-domain-out (default) or training-domain")
+    p.add_argument("--seeds", type=int, default=None, help="number of seeds (default 1)")
+    add_common_options(p)
+    p.set_defaults(func=_select)
 
     p = sub.add_parser("fit", help="fit a meta-forest on a user's file, save it with joblib")
     _add_data_options(p)
