@@ -39,16 +39,18 @@ def test_lodo_never_shows_the_target_domain_to_a_method(monkeypatch):
     data = make_multidomain_blobs(n_domains=3, n_per_domain=40, seed=1)
     calls = []
 
+    real_fit = benchmark._fit
+
     def spy(est, X, y, d):
         calls.append((X.shape[0], None if d is None else set(d)))
-        return est.fit(X, y)
+        return real_fit(est, X, y, d)
 
     monkeypatch.setattr(benchmark, "_fit", spy)
-    run_lodo(data, methods=["random-forest"], seeds=[0], n_trees=3, validation=True)
-    # target fits first (all 80 source rows per target), then one training-domain validation fit per
-    # target on ~80% of the source rows (floor per domain-class cell)
-    assert [c[0] for c in calls[:3]] == [80] * 3
-    assert all(60 <= c[0] < 80 for c in calls[3:]) and len(calls) == 6
+    run_lodo(data, methods=["random-forest", "meta-pooled"], seeds=[0], n_trees=4, n_meta_tasks=2)
+    # target fits first (all 80 source rows per target, both methods), then one training-domain
+    # validation fit of the meta variant per target on ~80% of the source rows (floor per cell)
+    assert [c[0] for c in calls[:6]] == [80] * 6
+    assert all(60 <= c[0] < 80 for c in calls[6:]) and len(calls) == 9
     targets = ["d0", "d1", "d2"]
     for k, (_, doms) in enumerate(calls):
         assert targets[k % 3] not in doms

@@ -4,9 +4,9 @@ Every method gets the same total number of trees ``n_trees`` (HistGradientBoosti
 ``max_iter = n_trees // 2`` boosting rounds). For each held-out target domain and seed:
 
 1. model selection on the source domains only (:mod:`meta_forests.splits`):
-   ``"training-domain"`` validation fits each method on 80% of every source domain and scores it on
-   the other 20%; ``"leave-one-domain-out"`` validation (meta variants only, it costs one fit per
-   source domain) holds every source domain out in turn;
+   ``"training-domain"`` validation fits each meta variant on 80% of every source domain and scores it
+   on the other 20%; ``"leave-one-domain-out"`` validation (one fit per source domain) holds every
+   source domain out in turn; baselines are not validated (nothing is selected among them);
 2. each method is refitted on all source data and scored on the target domain.
 
 Per fold and protocol, the *selected* meta-forests variant is the one with the best validation
@@ -165,7 +165,7 @@ def run_lodo(
     validation : bool
         Run the model-selection protocols of ``selection`` (``False``: target accuracies only).
     selection : sequence of {"training-domain", "leave-one-domain-out"}
-        Source-only selection protocols; leave-one-domain-out is run for the meta variants only.
+        Source-only selection protocols, run for the meta variants (the candidates of the selection).
     n_jobs : int or None
         ``n_jobs`` of every forest.
     n_workers : int
@@ -190,9 +190,8 @@ def run_lodo(
         raise InputError(f"checkpoint must be an .npz file, got {checkpoint}")
     n_sources = len(targets) - 1
 
-    def kinds(name):
-        ks = [p for p in protocols if p == "training-domain" or name in META_VARIANTS]
-        return [*ks, "target"]
+    def kinds(name):  # selection chooses among the meta variants, so only they are validated
+        return [*(protocols if name in META_VARIANTS else []), "target"]
 
     signature = f"{data.name} X{data.X.shape} n_trees={n_trees} n_meta_tasks={n_meta_tasks}"
     done = _load_done(checkpoint, signature)
