@@ -97,6 +97,8 @@ def test_demo_without_mpiexec_runs_the_simulator(tmp_path, monkeypatch, capsys):
         (["oracle", "--tasks", "0"], "--tasks must be a positive integer"),
         (["oracle", "--tasks", "5", "--speeds", "0"], "> 0"),
         (["run", "--set", "bogus=1"], "unknown config key 'bogus'"),
+        (["simulate", "--set", "sizing=greedy"], "--sizing must be pairwise or ideal"),
+        (["run", "--sizing", "greedy"], "invalid choice"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, needle, capsys):

@@ -74,3 +74,26 @@ def test_bad_input(kwargs, match):
 def test_bad_speed_factor():
     with pytest.raises(InputError, match="> 0"):
         simulate([1, 0], 10)
+
+
+def test_a2ws_beats_random_stealing_in_simulation_at_256_ranks_for_every_seed(capsys):
+    # the paper's claim against uninformed stealing, on the load-insensitive simulated
+    # makespan: with 256 ranks most random victims are far away and idle or already robbed
+    p, seeds = 256, range(3)
+    ratios = {
+        pol: [simulate(speeds(p), 100 * p, pol, seed=s).ratio for s in seeds] for pol in ("random", "a2ws")
+    }
+    with capsys.disabled():
+        print(f"\n[sim 256 ranks] makespan/C*: random {ratios['random']}, a2ws {ratios['a2ws']}")
+    assert all(a < r for a, r in zip(ratios["a2ws"], ratios["random"], strict=True))
+    assert max(ratios["a2ws"]) <= 1.02
+
+
+def test_pairwise_sizing_is_the_default_and_beats_neighbourhood_sizing_at_scale():
+    # both sizings come from the ideal-share model: pairwise over the victim-thief pair (the
+    # spec's offload equation, the default), ideal over every rank the thief knows
+    p = 64
+    pair = simulate(speeds(p), 100 * p, "a2ws", seed=0)
+    assert simulate(speeds(p), 100 * p, "a2ws", seed=0, sizing="pairwise").makespan == pair.makespan
+    hood = simulate(speeds(p), 100 * p, "a2ws", seed=0, sizing="ideal")
+    assert pair.makespan < hood.makespan

@@ -132,3 +132,26 @@ def test_policy_names():
         canonical_policy("greedy")
     with pytest.raises(InputError, match="radius"):
         make_policy("a2ws", radius=0)
+
+
+@given(
+    nv=st.integers(1, 500),
+    tv=st.floats(0.05, 20),
+    nt=st.integers(0, 500),
+    tt=st.floats(0.05, 20),
+)
+def test_pairwise_offload_is_the_ideal_share_of_the_victim_thief_pair(nv, tv, nt, tt):
+    # the default steal size is the ideal-share model restricted to the pair: the thief
+    # ends with its ideal share of the pair's tasks, up to the rounding to whole tasks
+    share_t = ideal_distribution(nv + nt, [tv, tt])[1]
+    k = offload_size(nv, tv, nt, tt)
+    if share_t - nt <= 0:
+        assert k == 0
+    else:
+        assert abs((nt + k) - min(share_t, nt + nv)) < 1.0 + 1e-9
+
+
+def test_a2ws_default_sizing_is_pairwise_and_unknown_sizing_is_rejected():
+    assert make_policy("a2ws").sizing == "pairwise"
+    with pytest.raises(InputError, match="sizing"):
+        make_policy("a2ws", sizing="greedy")

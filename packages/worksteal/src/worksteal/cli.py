@@ -22,6 +22,9 @@ from worksteal import __version__
 CITATION = "Fernandes, de Assis, Martins, Barros, Xavier-de-Souza. Adaptive Asynchronous Work-Stealing for distributed load-balancing in heterogeneous systems. arXiv:2401.04494, 2024."
 PACKAGES = ["worksteal", "mpi4py", "mpich", "matplotlib"]
 EXIT_JOB_FAILED = 1
+SIZING_HELP = (
+    "A2WS steal size: ideal share of the victim-thief pair (pairwise, default) or of all known ranks"
+)
 
 
 def _cite(args: argparse.Namespace) -> int:
@@ -58,6 +61,7 @@ def _run(args: argparse.Namespace) -> int:
         "task_ms": args.task_ms,
         "kind": args.kind,
         "radius": args.radius,
+        "sizing": args.sizing,
         "slowdown": args.slowdown,
         "timeout_s": args.timeout,
         "checkpoint": args.checkpoint,
@@ -113,6 +117,7 @@ def _simulate(args: argparse.Namespace) -> int:
         "policies": _policies(args.policy),
         "speeds": _speeds(args.speeds),
         "radius": args.radius,
+        "sizing": args.sizing,
         "latency": args.latency,
         "slowdown": args.slowdown,
     }
@@ -312,6 +317,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task-ms", type=float, default=None, help="base task time in ms (default 10)")
     p.add_argument("--kind", choices=["sleep", "compute"], default=None, help="task body (default sleep)")
     p.add_argument("--radius", type=int, default=None, help="A2WS information radius R (default 2)")
+    p.add_argument("--sizing", choices=["pairwise", "ideal"], default=None, help=SIZING_HELP)
     p.add_argument(
         "--slowdown",
         action="append",
@@ -361,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--speeds", default=None, help="slowdown factors, repeated cyclically (default 1,1,2,4)")
     p.add_argument("--radius", type=int, default=None, help="A2WS radius R (default 2)")
+    p.add_argument("--sizing", choices=["pairwise", "ideal"], default=None, help=SIZING_HELP)
     p.add_argument(
         "--latency", type=float, default=None, help="one-way steal latency in task units (default 1e-3)"
     )

@@ -27,6 +27,8 @@ class MPIConfig:
     task_ms: float = 10.0
     kind: str = "sleep"
     radius: int = 2
+    sizing: str = "pairwise"
+    """A2WS steal size: ``pairwise`` (default) or ``ideal`` (over the known neighbourhood)."""
     slowdown: list[str] = field(default_factory=list)
     """Mid-run slowdowns ``RANK@SECONDS*FACTOR``."""
     timeout_s: float = 300.0
@@ -50,6 +52,8 @@ class MPIConfig:
             raise InputError(f"more ranks ({self.np}) than tasks ({self.tasks}): some ranks would never work")
         if self.radius < 1:
             raise InputError(f"--radius must be >= 1, got {self.radius}")
+        if self.sizing not in ("pairwise", "ideal"):
+            raise InputError(f"--sizing must be pairwise or ideal, got {self.sizing!r}")
         if not self.task_ms > 0:
             raise InputError(f"--task-ms must be > 0, got {self.task_ms}")
         if self.kind not in ("sleep", "compute"):
@@ -87,6 +91,7 @@ class MPIConfig:
             "task_s": self.task_ms / 1000.0,
             "kind": self.kind,
             "radius": self.radius,
+            "sizing": self.sizing,
             "perturbations": [[p.rank, p.at_s, p.factor] for p in perts],
             "fail_on": self.fail_on,
             "checkpoint": None if self.checkpoint is None else str(Path(self.checkpoint).resolve()),
@@ -116,6 +121,8 @@ class SimConfig:
     speeds: list[float] = field(default_factory=lambda: [1.0, 1.0, 2.0, 4.0])
     radius: int = 2
     latency: float = 1e-3
+    sizing: str = "pairwise"
+    """A2WS steal size: ``pairwise`` (default) or ``ideal`` (over the known neighbourhood)."""
     slowdown: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
@@ -125,6 +132,8 @@ class SimConfig:
             raise InputError(f"--tasks-per-rank must be >= 1, got {self.tasks_per_rank}")
         if self.radius < 1:
             raise InputError(f"--radius must be >= 1, got {self.radius}")
+        if self.sizing not in ("pairwise", "ideal"):
+            raise InputError(f"--sizing must be pairwise or ideal, got {self.sizing!r}")
         if self.latency < 0:
             raise InputError(f"--latency must be >= 0, got {self.latency}")
         self.policies = [canonical_policy(p) for p in self.policies]
@@ -151,6 +160,7 @@ def run_sim(cfg: SimConfig, seed: int = 0, trace: bool = False) -> list[tuple[Ru
             perturbations=perts,
             seed=seed,
             trace=trace,
+            sizing=cfg.sizing,
         )
         out.append((s, time.perf_counter() - t))
     return out

@@ -57,6 +57,17 @@ class RunStats:
         c = self.c_star
         return self.makespan / c if c > 0 else float("nan")
 
+    @property
+    def count_makespan(self) -> float:
+        """Makespan implied by the task counts: ``max_i n_i tau_i`` with the nominal ``tau_i``.
+
+        It measures the distribution the scheduler produced, independently of how long the
+        host actually took per task (sleep overshoot, CPU contention), so it can be compared
+        with ``C*`` on a loaded host. Exact only for constant speeds (no mid-run slowdown),
+        and blind to idle gaps, which the wall-clock :attr:`makespan` includes.
+        """
+        return max((r.tasks * t for r, t in zip(self.ranks, self.taus, strict=True)), default=0.0)
+
     def executed(self) -> list[int]:
         """Sorted multiset of executed task indices (equals ``range(T)`` iff exactly once)."""
         return sorted(t for r in self.ranks for t, _, _ in r.trace)
@@ -74,6 +85,8 @@ class RunStats:
             "c_star": self.c_star,
             "fluid_bound": fluid_bound(self.taus, self.n_tasks),
             "makespan_over_c_star": self.ratio,
+            "count_makespan": self.count_makespan,
+            "count_makespan_over_c_star": self.count_makespan / c if (c := self.c_star) > 0 else float("nan"),
             "imbalance": imbalance([r.end_s for r in self.ranks]),
             "steals_per_task": attempted / n,
             "failed_steals_per_task": failed / n,

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     comm = MPI.COMM_WORLD
     cfg = comm.bcast(json.loads(cfg_path.read_text()) if comm.Get_rank() == 0 else None, root=0)
     work = workload_from(cfg, comm.Get_size())
-    steal_cfg = StealConfig(radius=int(cfg.get("radius", 2)))
+    steal_cfg = StealConfig(radius=int(cfg.get("radius", 2)), sizing=cfg.get("sizing", "pairwise"))
     runs = []
     for j, policy in enumerate(cfg["policies"]):
         comm.Barrier()

@@ -56,6 +56,7 @@ def simulate(
     perturbations: Sequence[Perturbation] = (),
     seed: int = 0,
     trace: bool = False,
+    sizing: str = "pairwise",
 ) -> RunStats:
     """Simulate one run and return its :class:`~worksteal.stats.RunStats`.
 
@@ -77,6 +78,8 @@ def simulate(
         First and maximal back-off after a failed steal of an idle rank.
     perturbations : sequence of Perturbation
         Mid-run slowdowns (``at_s`` in simulated time).
+    sizing : {"pairwise", "ideal"}
+        A2WS steal size (:class:`~worksteal.policy.A2WSPolicy`).
     """
     taus_f = parse_speeds(list(speeds))
     n_ranks = len(taus_f)
@@ -96,7 +99,7 @@ def simulate(
         ranks.append(
             _Rank(
                 queue=TaskQueue.of(a, b),
-                policy=make_policy(name, radius=radius, latency=2 * latency),
+                policy=make_policy(name, radius=radius, latency=2 * latency, sizing=sizing),
                 stats=RankStats(rank=r),
                 neighbours=ring_neighbours(r, n_ranks, radius) if n_ranks > 1 else [],
                 backoff=backoff[0],
