@@ -33,6 +33,9 @@ def test_lodo_reports_every_method_target_and_a_validation_selected_variant():
             best = max(("meta-pooled", "meta-per-domain"), key=lambda m: val[m][si, ti])
             assert sel[si, ti] == best
     assert "| meta-pooled |" in format_table(rows)
+    # paired difference to the random forest over the same seeds and targets
+    assert rows[0]["diff_vs_rf"] == 0 and rows[0]["seeds_above_rf"] == 0
+    assert rows[1]["diff_vs_rf"] == pytest.approx(rows[1]["mean_acc"] - rows[0]["mean_acc"])
 
 
 def test_lodo_never_shows_the_target_domain_to_a_method(monkeypatch):

@@ -295,21 +295,36 @@ def summarize(result: LodoResult) -> list[dict]:
             ii, jj = np.indices(sel.shape)
             name = "selected-meta" if p == "training-domain" else "selected-meta-lodo"
             row(name, pick(sel, ii, jj), {q: np.full(sel.shape, np.nan) for q in result.val_acc})
+    by = {r["method"]: r for r in rows}
+    if "random-forest" in by:  # paired over seeds: same seeds, same targets, same data
+        rf = np.array(by["random-forest"]["per_seed_mean_acc"])
+        for r in rows:
+            diff = np.array(r["per_seed_mean_acc"]) - rf
+            r["diff_vs_rf"] = float(diff.mean())
+            r["diff_vs_rf_sd"] = float(diff.std())
+            r["seeds_above_rf"] = int(np.sum(diff > 0))
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
     """Markdown table of :func:`summarize` rows."""
     protocols = [p for p in SELECTION_PROTOCOLS if rows and f"val_acc_{p}" in rows[0]]
+    paired = bool(rows) and "diff_vs_rf" in rows[0]
     head = "| method | mean acc | sd over seeds | worst-domain acc |"
+    head += " minus RF (paired, sd) | seeds above RF |" if paired else ""
     head += "".join(f" {p} val acc |" for p in protocols)
-    lines = [head, "|---|---|---|---|" + "---|" * len(protocols)]
+    lines = [head, "|---|---|---|---|" + "---|---|" * paired + "---|" * len(protocols)]
     for r in rows:
         vals = "".join(
             " |" if r[f"val_acc_{p}"] is None else f" {r[f'val_acc_{p}']:.3f} |" for p in protocols
         )
+        diff = (
+            f" {r['diff_vs_rf']:+.3f} ({r['diff_vs_rf_sd']:.3f}) | {r['seeds_above_rf']}/{len(r['per_seed_mean_acc'])} |"
+            if paired
+            else ""
+        )
         lines.append(
-            f"| {r['method']} | {r['mean_acc']:.3f} | {r['mean_acc_sd']:.3f} | {r['worst_acc']:.3f} |{vals}"
+            f"| {r['method']} | {r['mean_acc']:.3f} | {r['mean_acc_sd']:.3f} | {r['worst_acc']:.3f} |{diff}{vals}"
         )
     return "\n".join(lines)
 
