@@ -190,12 +190,15 @@ def test_bench_quick_reports_ratios(tmp_path):
                 "memory_maps=20",
                 "--set",
                 "naive_origins=1",
+                "--set",
+                "lars_maps=1",
             ]
         )
         == 0
     )
     m = json.loads((tmp_path / "result.json").read_text())["metrics"]
     assert m["speedup_vs_naive_refit"] > 1
+    assert m["lars_parallel_identical_threads"] is True and m["lars_parallel_speedup"] > 0
     assert m["threads_mb_at_1200_maps"] > 0
 
 
@@ -214,6 +217,71 @@ def test_bench_quick_reports_ratios(tmp_path):
 def test_bad_input_exits_2_with_one_line(woven, capsys, tmp_path, argv):
     d, csv, out = woven
     argv = [a.format(csv=csv, threads=out / "threads.npz", tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error" in err[0]
+
+
+def _driven_csv(path, n=400, seed=0):
+    """y_{t+1} = 0.3 y_t + 2 driver_t + noise, plus an unrelated white-noise column."""
+    import numpy as np
+    import pandas as pd
+
+    from tapestry.datasets import logistic_map
+
+    rng = np.random.default_rng(seed)
+    drv = logistic_map(n + 1, r=3.9, x0=0.4)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = 0.3 * y[t - 1] + 2.0 * drv[t - 1] + 0.05 * rng.normal()
+    pd.DataFrame({"y": y, "driver": drv[:n], "noise": rng.normal(size=n)}).to_csv(path, index=False)
+    return path
+
+
+def test_lars_weave_then_coefficients_ranks_the_noise_column_last(tmp_path, capsys):
+    csv = _driven_csv(tmp_path / "driven.csv")
+    run = tmp_path / "lars"
+    argv = ["weave", "--data", str(csv), "--target", "y", "--origins", "last:40", "--mode", "lars"]
+    argv += ["--n-maps", "8", "--k", "25", "--n-jobs", "1", "--out", str(run), "--quiet"]
+    for kv in ("nsel=3", "lags=2", "horizons=1", "seasonal_period=0"):
+        argv += ["--set", kv]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert (
+        main(["coefficients", "--threads", str(run / "threads.npz"), "--json", "--out", str(tmp_path)]) == 0
+    )
+    m = json.loads(capsys.readouterr().out)
+    rate = m["rate_by_variable"]
+    assert list(rate)[-1] == "noise" and rate["driver"] > 2 * rate["noise"]
+    assert (tmp_path / "coefficients.png").is_file()
+    assert json.loads((tmp_path / "result.json").read_text())["headline"].endswith("good y fits")
+
+
+def test_ccm_command_detects_the_driver_of_coupled_logistic_maps(tmp_path, capsys):
+    pytest.importorskip("pyEDM")
+    csv = tmp_path / "cl.csv"
+    assert main(["simulate", "--system", "coupled-logistic", "--n", "600", "--out", str(csv)]) == 0
+    capsys.readouterr()
+    argv = ["ccm", "--data", str(csv), "--x", "x", "--y", "y", "--E", "2", "--sample", "10"]
+    assert main([*argv, "--json", "--out", str(tmp_path)]) == 0
+    m = json.loads(capsys.readouterr().out)
+    assert m["x_drives_y"] is True and m["y_drives_x"] is False
+    assert (tmp_path / "ccm.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["coefficients", "--threads", "{threads}"],  # analog threads carry no coefficients
+        ["coefficients", "--threads", "{threads}", "--horizons", "1,x"],
+        ["ccm", "--data", "{csv}", "--x", "sun", "--y", "snow"],
+        ["ccm", "--data", "{csv}", "--x", "sun", "--y", "prcp1", "--lib-sizes", "5,9999"],
+        ["weave", "--data", "{csv}", "--n-jobs", "0"],
+    ],
+)
+def test_driver_commands_reject_bad_input_with_one_line(woven, capsys, argv):
+    _, csv, out = woven
+    argv = [a.format(csv=csv, threads=out / "threads.npz") for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "error" in err[0]

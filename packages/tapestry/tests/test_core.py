@@ -223,3 +223,17 @@ def test_bad_n_jobs_and_seed_are_rejected():
         Tapestry(lags=2, nsel=1, n_maps=1, k=3, n_jobs=0).fit(y)
     with pytest.raises(InputError, match="random_state"):
         Tapestry(lags=2, nsel=1, n_maps=1, k=3, random_state=-1).fit(y)
+
+
+@pytest.mark.parametrize("mode", ["analog", "lars"])
+def test_streamed_batches_of_origins_equal_one_weave(mode):
+    df = _seasonal_table(160)
+    Y = df[["prcp1", "temp1"]].to_numpy()
+    tp = Tapestry(lags=3, horizons=2, nsel=3, n_maps=4, k=10, mode=mode, seasonal_period=4, targets=["prcp1"])
+    tp.fit(Y[:140], columns=["prcp1", "temp1"])
+    origins = np.arange(139, 150)
+    whole = tp.weave(origins, Y=Y)
+    parts = list(tp.weave_batches(origins, Y=Y, batch_size=3))
+    assert [p.values.shape[0] for p in parts] == [3, 3, 3, 2]
+    assert np.array_equal(np.concatenate([p.values for p in parts]), whole.values)
+    assert np.array_equal(np.concatenate([p.neighbors for p in parts]), whole.neighbors)

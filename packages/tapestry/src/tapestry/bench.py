@@ -1,5 +1,6 @@
 """Forecast latency, its scaling with library size, memory of the thread array, and ratios
-against a per-origin ``NearestNeighbors`` refit and against ``pyEDM.Simplex``.
+against a per-origin ``NearestNeighbors`` refit and against ``pyEDM.Simplex``; local-LARS mode
+with ``n_jobs`` worker processes against one process (same run, interleaved).
 """
 
 from __future__ import annotations
@@ -27,10 +28,16 @@ class BenchConfig:
     n_origins: int = 100
     naive_origins: int = 3
     memory_maps: int = 1200
+    lars_maps: int = 40  # LARS-mode maps on the seasonal data (36 origins x 4 horizons each)
+    lars_jobs: int = 2  # worker processes compared with one
+    lars_repeats: int = 2  # interleaved serial/parallel repeats (median ratio)
 
     def __post_init__(self) -> None:
-        if min(self.sizes) < 100 or self.n_maps < 1 or self.n_origins < 1 or self.naive_origins < 1:
+        counts = (self.n_maps, self.n_origins, self.naive_origins, self.lars_maps, self.lars_repeats)
+        if min(self.sizes) < 100 or min(counts) < 1:
             raise InputError("bench sizes must be >= 100 and counts >= 1")
+        if self.lars_jobs < 2:
+            raise InputError(f"lars_jobs must be >= 2 (compared with one process), got {self.lars_jobs}")
 
 
 def _naive_forecast(tp: Tapestry, data: np.ndarray, origin: int) -> np.ndarray:
@@ -115,4 +122,45 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     out["weave_peak_traced_mb_at_1200_maps"] = round(m.peak_traced_mb or float("nan"), 2)
     out["weave_s_paper_scale"] = round(m.wall_s, 3)
     out["memory_ratio_peak_over_threads"] = round((m.peak_traced_mb or 0) / max(th.nbytes / 2**20, 1e-9), 2)
+    out.update(_bench_lars(cfg, Y, nt))
     return out
+
+
+def _bench_lars(cfg: BenchConfig, Y: np.ndarray, nt: int) -> dict[str, Any]:
+    """Local-LARS weave time with one process vs ``lars_jobs`` processes, interleaved."""
+    origins = np.arange(nt - 1, Y.shape[0] - 1)
+
+    def model(n_jobs: int, n_maps: int) -> Tapestry:
+        return Tapestry(
+            lags=6,
+            horizons=4,
+            nsel=3,
+            n_maps=n_maps,
+            k=10,
+            seasonal_period=4,
+            targets=["sst"],
+            mode="lars",
+            n_jobs=n_jobs,
+            random_state=0,
+        ).fit(Y[:nt], columns=["sst", "sunspots"])
+
+    model(cfg.lars_jobs, 2).weave(origins[:2], Y=Y)  # start the worker pool (reused afterwards)
+    serial, parallel, same = [], [], True
+    for r in range(cfg.lars_repeats):
+        runs = {}
+        for n_jobs in (1, cfg.lars_jobs) if r % 2 == 0 else (cfg.lars_jobs, 1):
+            tp = model(n_jobs, cfg.lars_maps)
+            t0 = time.perf_counter()
+            runs[n_jobs] = tp.weave(origins, Y=Y)
+            (serial if n_jobs == 1 else parallel).append(time.perf_counter() - t0)
+        same &= bool(np.array_equal(runs[1].values, runs[cfg.lars_jobs].values))
+    fits = cfg.lars_maps * origins.size * 4
+    s, p = float(np.median(serial)), float(np.median(parallel))
+    return {
+        "lars_fits": fits,
+        "lars_serial_s": round(s, 3),
+        f"lars_n_jobs{cfg.lars_jobs}_s": round(p, 3),
+        "lars_ms_per_fit_serial": round(1e3 * s / fits, 3),
+        "lars_parallel_speedup": round(s / p, 3),
+        "lars_parallel_identical_threads": same,
+    }

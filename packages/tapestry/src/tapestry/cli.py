@@ -26,10 +26,19 @@ from core_utils import (
 from tapestry import __version__
 from tapestry.bench import BenchConfig, run_bench
 from tapestry.core import Tapestry
-from tapestry.datasets import ar1, load_seasonal_csv, logistic_map, lorenz63, lorenz96_forced, seasonal_real
+from tapestry.datasets import (
+    ar1,
+    coupled_logistic,
+    load_seasonal_csv,
+    logistic_map,
+    lorenz63,
+    lorenz96_forced,
+    seasonal_real,
+)
+from tapestry.drivers import ccm_driver_check, large_coefficient_counts
 from tapestry.evaluation import BASELINES, evaluate
 from tapestry.experiment import seasonal_experiment
-from tapestry.plots import fan_chart, pit_plot, selection_plot
+from tapestry.plots import ccm_plot, coefficient_plot, fan_chart, pit_plot, selection_plot
 from tapestry.selection import select_variables
 from tapestry.threads import Threads, parse_condition
 
@@ -55,6 +64,7 @@ class TapestryConfig:
     seasonal_period: int = 4  # 0 = not seasonal
     criterion: Literal["aic", "bic"] = "aic"  # LassoLarsIC (AIC ~ Mallows' Cp)
     include_target_lag: bool = False
+    n_jobs: int = 1  # joblib worker processes for the LARS fits (-1 = all cores)
 
     def model(self, seed: int, targets: Sequence[str] | None = None) -> Tapestry:
         return Tapestry(
@@ -70,6 +80,7 @@ class TapestryConfig:
             include_target_lag=self.include_target_lag,
             criterion=self.criterion,
             random_state=seed,
+            n_jobs=self.n_jobs,
         )
 
 
@@ -114,6 +125,8 @@ def _simulate(args: argparse.Namespace) -> int:
         df = pd.DataFrame({"x": logistic_map(args.n, noise=args.noise, seed=args.seed)})
     elif args.system == "ar1":
         df = pd.DataFrame({"x": ar1(args.n, seed=args.seed)})
+    elif args.system == "coupled-logistic":
+        df = coupled_logistic(args.n)
     else:
         df = seasonal_real()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +141,9 @@ def _cfg(args: argparse.Namespace, **flags: object) -> tuple[object, TapestryCon
 
 
 def _weave(args: argparse.Namespace) -> int:
-    opts, cfg = _cfg(args, horizons=args.horizons, mode=args.mode, n_maps=args.n_maps, k=args.k)
+    opts, cfg = _cfg(
+        args, horizons=args.horizons, mode=args.mode, n_maps=args.n_maps, k=args.k, n_jobs=args.n_jobs
+    )
     df, cols = _load(args.data, args.variables, args.target)
     n_fit, origins = _origins(args.origins, len(df))
     Y = df[cols].to_numpy(dtype=float)
@@ -250,6 +265,67 @@ def _scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coefficients(args: argparse.Namespace) -> int:
+    th = Threads.load(args.threads)
+    hs = None
+    if args.horizons:
+        try:
+            hs = [int(h) for h in args.horizons.split(",") if h.strip()]
+        except ValueError:
+            raise InputError(f"--horizons must be a comma list of integers, got {args.horizons!r}") from None
+    cc = large_coefficient_counts(th, args.var or 0, threshold=args.threshold, band=args.band, horizons=hs)
+    if args.json:
+        print(json.dumps(cc.as_dict()))
+    else:
+        print(
+            f"{cc.n_good} of {cc.n_fits} local LARS fits of {cc.target} within +-{cc.band:g} sd of the truth; "
+            f"share with |beta| > {cc.threshold:g}:"
+        )
+        for r in cc.by_variable.itertuples():
+            print(f"  {r.variable:12s} {r.rate:6.3f}  ({r.n_large} of {r.n_available})")
+    if args.out is not None:
+        coefficient_plot(cc, args.out / "coefficients.png")
+        top = cc.by_variable.iloc[0]
+        write_result(
+            args.out,
+            command=sys.argv,
+            metrics=cc.as_dict(),
+            packages=PACKAGES,
+            headline=f"{top.variable} carries large coefficients in {top.rate:.0%} of good {cc.target} fits",
+            extra={"by_coordinate": cc.by_coordinate.to_dict(orient="list")},
+        )
+    return 0
+
+
+def _ccm(args: argparse.Namespace) -> int:
+    df = load_seasonal_csv(args.data)
+    lib = None
+    if args.lib_sizes:
+        try:
+            lib = [int(v) for v in args.lib_sizes.split(",") if v.strip()]
+        except ValueError:
+            raise InputError(
+                f"--lib-sizes must be a comma list of integers, got {args.lib_sizes!r}"
+            ) from None
+    res = ccm_driver_check(
+        df, args.x, args.y, E=args.E, tau=args.tau, lib_sizes=lib, sample=args.sample, seed=args.seed
+    )
+    print(json.dumps(res.as_dict()) if args.json else res.summary())
+    if res.n_dropped:
+        print(f"dropped {res.n_dropped} rows with NaN", file=sys.stderr)
+    if args.out is not None:
+        ccm_plot(res, args.out / "ccm.png")
+        write_result(
+            args.out,
+            command=sys.argv,
+            seed=args.seed,
+            metrics=res.as_dict(),
+            packages=[*PACKAGES, "pyEDM"],
+            headline=res.summary(),
+        )
+    return 0
+
+
 def _update(args: argparse.Namespace) -> int:
     opts, cfg = _cfg(args)
     df, cols = _load(args.data, args.variables, args.target)
@@ -272,7 +348,18 @@ def _update(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     opts = common_options(args)
-    flags = {"sizes": (300, 1000), "n_maps": 50, "n_origins": 30, "memory_maps": 300} if args.quick else {}
+    flags = (
+        {
+            "sizes": (300, 1000),
+            "n_maps": 50,
+            "n_origins": 30,
+            "memory_maps": 300,
+            "lars_maps": 4,
+            "lars_repeats": 1,
+        }
+        if args.quick
+        else {}
+    )
     cfg = resolve_config(BenchConfig, file=opts.config, overrides=opts.overrides, flags=flags)
     with measure() as m:
         metrics = run_bench(cfg)
@@ -280,7 +367,8 @@ def _bench(args: argparse.Namespace) -> int:
     n = max(cfg.sizes)
     line = (
         f"{metrics[f'ms_per_origin_n{n}']:.2f} ms per origin at n={n} ({cfg.n_maps} maps x k={cfg.k}); "
-        f"{metrics['speedup_vs_naive_refit']:.0f}x faster than refitting NearestNeighbors per origin"
+        f"{metrics['speedup_vs_naive_refit']:.0f}x faster than refitting NearestNeighbors per origin; "
+        f"LARS mode with {cfg.lars_jobs} processes {metrics['lars_parallel_speedup']:.2f}x vs one"
     )
     write_result(
         out,
@@ -372,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="write a test system or the real seasonal data to a CSV")
     p.add_argument(
         "--system",
-        choices=("lorenz63", "lorenz96-forced", "logistic", "ar1", "real-seasonal"),
+        choices=("lorenz63", "lorenz96-forced", "logistic", "ar1", "coupled-logistic", "real-seasonal"),
         default="lorenz96-forced",
     )
     p.add_argument("--n", type=int, default=400, help="samples (seasons for lorenz96-forced)")
@@ -395,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("analog", "lars"), default=None)
     p.add_argument("--n-maps", type=int, default=None)
     p.add_argument("--k", type=int, default=None)
+    p.add_argument("--n-jobs", type=int, default=None, help="worker processes for LARS fits (-1: all cores)")
     add_common_options(p)
     p.set_defaults(func=_weave)
 
@@ -423,6 +512,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--condition", required=True, help="e.g. 'prcp1@h2>q0.8' or 'x@h1<=0.5'")
     p.add_argument("--read", default=None, help="variable to read (default: the first)")
     p.set_defaults(func=_scenario)
+
+    p = sub.add_parser(
+        "coefficients", help="count large LARS coefficients in good threads (which drivers matter)"
+    )
+    p.add_argument("--threads", type=Path, required=True, help="threads.npz woven with --mode lars")
+    p.add_argument("--var", default=None, help="target variable (default: the first)")
+    p.add_argument("--threshold", type=float, default=0.1, help="|beta| counted as large (standardised)")
+    p.add_argument("--band", type=float, default=0.5, help="good fit: within BAND training sd of the truth")
+    p.add_argument("--horizons", default=None, help="comma list of horizons to pool (default all)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", type=Path, default=None, help="folder for result.json and a bar chart")
+    p.set_defaults(func=_coefficients)
+
+    p = sub.add_parser("ccm", help="convergent cross mapping (pyEDM): does X drive Y or Y drive X?")
+    p.add_argument("--data", type=Path, required=True, help="CSV with the two columns")
+    p.add_argument("--x", required=True, help="candidate driver")
+    p.add_argument("--y", required=True, help="candidate response")
+    p.add_argument("--E", type=int, default=3, help="embedding dimension")
+    p.add_argument("--tau", type=int, default=-1, help="embedding delay (negative: back in time)")
+    p.add_argument("--sample", type=int, default=30, help="random libraries per size")
+    p.add_argument("--lib-sizes", default=None, help="comma list of library sizes (default: 6 sizes)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", type=Path, default=None, help="folder for result.json and the CCM curve")
+    p.set_defaults(func=_ccm)
 
     p = sub.add_parser("update", help="append new rows to the library (no refit) and weave from the new end")
     data_opts(p)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,9 +108,9 @@ class Tapestry:
     random_state : int
         Seed of the delay maps and residual resampling (non-negative).
     n_jobs : int
-        Worker processes (``joblib``) for the local LARS fits; -1 = all cores. Each
-        (map, season) block draws its residuals from its own generator seeded by
-        ``(random_state, map, season)``, so threads do not depend on ``n_jobs``.
+        Worker processes (``joblib``) for the local LARS fits; -1 = all cores. The residual
+        draws of each (map, origin) come from a generator seeded by ``(random_state, map,
+        origin)``, so threads do not depend on ``n_jobs`` or on how origins are batched.
     """
 
     def __init__(
@@ -369,7 +369,7 @@ class Tapestry:
                     lars_tasks.append((m, int(s), sel, nb))
         extra: dict[str, object] = {"target_sd": self.scaler_.sd[tv].copy()}
         if lars_tasks:
-            extra.update(self._weave_lars(lars_tasks, Zq, values))
+            extra.update(self._weave_lars(lars_tasks, Zq, values, org))
         return Threads(
             values=values,
             distances=dists,
@@ -381,11 +381,26 @@ class Tapestry:
             **extra,
         )
 
+    def weave_batches(
+        self, origins: ArrayLike, Y: ArrayLike | None = None, *, batch_size: int = 8
+    ) -> Iterator[Threads]:
+        """Stream :meth:`weave` over blocks of ``batch_size`` origins (bounded memory).
+
+        The thread array grows as origins x n_maps x k x H; streaming keeps only one block in
+        memory (e.g. write each block to disk). Concatenated blocks equal one :meth:`weave`.
+        """
+        if batch_size < 1:
+            raise InputError(f"batch_size must be >= 1, got {batch_size}")
+        org = np.atleast_1d(np.asarray(origins, dtype=np.intp))
+        for start in range(0, org.size, batch_size):
+            yield self.weave(org[start : start + batch_size], Y=Y)
+
     def _weave_lars(
         self,
         tasks: list[tuple[int, int, NDArray[np.intp], NDArray[np.intp]]],
         Zq: NDArray[np.float64],
         values: NDArray[np.float32],
+        org: NDArray[np.intp],
     ) -> dict[str, object]:
         """Run the local LARS blocks (in ``n_jobs`` processes) and fill ``values`` in place.
 
@@ -408,7 +423,7 @@ class Tapestry:
         pred = np.empty((n_o, n_maps, H, tv.size), dtype=np.float32)
         coef = np.zeros((n_o, n_maps, H, tv.size, maps.shape[1]), dtype=np.float32)
 
-        def job(m: int, s: int, sel: NDArray[np.intp], nb: NDArray[np.intp]):
+        def job(m: int, sel: NDArray[np.intp], nb: NDArray[np.intp]):
             rows = np.unique(nb)  # ship only the rows this block needs
             local = np.searchsorted(rows, nb)
             cols = self.maps_[m]
@@ -419,11 +434,12 @@ class Tapestry:
                 fut[rows],
                 k_resid=self.k_resid,
                 criterion=self.criterion,
-                seed=(int(self.random_state), m, s),
+                seed=(int(self.random_state), m),
+                origin_ids=org[sel],
             )
 
         par = Parallel(n_jobs=self.n_jobs, return_as="generator", batch_size="auto")
-        for (m, _, sel, _), blk in zip(tasks, par(job(*t) for t in tasks), strict=True):
+        for (m, _, sel, _), blk in zip(tasks, par(job(m, sel, nb) for m, _, sel, nb in tasks), strict=True):
             values[sel, m * k : (m + 1) * k] = blk.values * sd + mean
             pred[sel, m] = blk.pred * sd + mean
             coef[sel, m] = blk.coef

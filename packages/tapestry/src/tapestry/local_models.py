@@ -50,6 +50,7 @@ def lars_block(
     k_resid: int,
     criterion: str,
     seed: tuple[int, ...],
+    origin_ids: NDArray[np.intp] | None = None,
 ) -> LarsBlock:
     """Local LassoLarsIC fits with residual-path resampling for one (map, season) block.
 
@@ -67,14 +68,18 @@ def lars_block(
         Residual donors: one of the ``k_resid`` nearest neighbours per thread.
     criterion : {"aic", "bic"}
     seed : tuple of int
-        Entropy of this block's generator (e.g. ``(random_state, map, season)``).
+        Entropy of the residual draws (e.g. ``(random_state, map)``); origin i draws from a
+        generator seeded by ``(*seed, origin_ids[i])``, so its threads do not depend on which
+        other origins share the block, their order, or the process that runs it.
+    origin_ids : ndarray (n,) of int, optional
+        Identifier of each origin (default ``0..n-1``).
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LassoLarsIC
     from threadpoolctl import threadpool_limits
 
-    rng = np.random.default_rng(list(seed))
     n, k = nb.shape
+    ids = np.arange(n) if origin_ids is None else np.asarray(origin_ids, dtype=np.intp)
     _, H, T = Yz_fut.shape
     nsel = X_map.shape[1]
     values = np.empty((n, k, H, T))
@@ -100,6 +105,7 @@ def lars_block(
                         coef[i, b, a] = model.coef_
                     pred[i, b, a] = p
                     resid[:, b, a] = r
+            rng = np.random.default_rng([*seed, int(ids[i])])
             pick = rng.integers(0, min(k_resid, k), size=k)  # one of the k_resid nearest
             values[i] = pred[i][None] + resid[pick]
     return LarsBlock(values=values, pred=pred, coef=coef)

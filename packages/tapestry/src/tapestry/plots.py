@@ -1,4 +1,5 @@
-"""Figures: fan charts of threads against truth, PIT histograms, variable-selection paths."""
+"""Figures: fan charts of threads against truth, PIT histograms, variable-selection paths,
+large-coefficient rates and convergent cross-map curves."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from core_utils import new_figure, save_figure
+from tapestry.drivers import CCMResult, CoefficientCounts
 from tapestry.evaluation import Evaluation
 from tapestry.selection import SelectionResult
 from tapestry.threads import Threads
 
-__all__ = ["fan_chart", "pit_plot", "selection_plot"]
+__all__ = ["ccm_plot", "coefficient_plot", "fan_chart", "pit_plot", "selection_plot"]
 
 
 def fan_chart(threads: Threads, path: str | Path, *, var: str | int = 0, h: int = 1, history=None) -> Path:
@@ -54,4 +56,33 @@ def selection_plot(res: SelectionResult, path: str | Path) -> Path:
     )
     ax.set_ylabel("held-out log predictive density")
     ax.set_title(f"{res.direction} selection", fontsize=9)
+    return save_figure(fig, path)
+
+
+def coefficient_plot(counts: CoefficientCounts, path: str | Path) -> Path:
+    """Rate of large LARS coefficients per lagged coordinate in good threads."""
+    bc = counts.by_coordinate
+    fig, ax = new_figure(figsize=(max(4.0, 0.35 * len(bc) + 1.5), 3))
+    ax.bar(range(len(bc)), bc["rate"].fillna(0.0), edgecolor="k")
+    ax.set_xticks(range(len(bc)))
+    ax.set_xticklabels(bc["coordinate"], rotation=60, fontsize=6, ha="right")
+    ax.set_ylabel(f"share with |beta| > {counts.threshold:g}")
+    ax.set_title(
+        f"{counts.target}: {counts.n_good} of {counts.n_fits} local fits within "
+        f"+-{counts.band:g} sd of the truth",
+        fontsize=8,
+    )
+    return save_figure(fig, path)
+
+
+def ccm_plot(res: CCMResult, path: str | Path) -> Path:
+    """Convergent cross-map skill against library size, both directions."""
+    fig, ax = new_figure(figsize=(4.5, 3))
+    ax.plot(res.lib_sizes, res.rho_x_from_y, marker="o", label=f"{res.x} from {res.y}'s manifold")
+    ax.plot(res.lib_sizes, res.rho_y_from_x, marker="s", label=f"{res.y} from {res.x}'s manifold")
+    ax.axhline(0.0, c="k", lw=0.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("library size")
+    ax.set_ylabel("cross-map skill rho")
+    ax.legend(fontsize=7)
     return save_figure(fig, path)

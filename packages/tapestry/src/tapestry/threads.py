@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from core_utils import InputError, atomic_write_bytes
 
@@ -119,6 +119,23 @@ class Threads:
                 order = np.argsort(v)
                 cw = np.cumsum(w[order]) / w.sum()
                 out[o, h] = v[order][np.minimum(np.searchsorted(cw, qs, side="left"), v.size - 1)]
+        return out
+
+    def density(self, x: ArrayLike, var: str | int = 0, h: int = 1) -> NDArray[np.float64]:
+        """Predictive density at points ``x``: weighted Gaussian KDE of the threads (Scott's rule,
+        ``scipy.stats.gaussian_kde``), shape (n_origins, len(x)); NaN where no thread has weight.
+        """
+        from scipy.stats import gaussian_kde
+
+        xs = np.atleast_1d(np.asarray(x, dtype=float))
+        v = self.samples(var, h)
+        out = np.full((v.shape[0], xs.size), np.nan)
+        for o in range(v.shape[0]):
+            w = self.weights[o].astype(float)
+            keep = w > 0
+            if keep.sum() < 2 or np.ptp(v[o, keep]) == 0:
+                continue  # a KDE needs at least two distinct weighted values
+            out[o] = gaussian_kde(v[o, keep], weights=w[keep])(xs)
         return out
 
     def mean(self, var: str | int = 0) -> NDArray[np.float64]:
