@@ -172,3 +172,23 @@ def test_warm_start_on_a_disconnected_sample_is_rejected():
     X = np.r_[rng.standard_normal((40, 3)), rng.standard_normal((40, 3)) + 100]
     with pytest.raises(InputError, match="2 components"):
         warm_start_targets(X, 2, "isomap", n_neighbors=5)
+
+
+def test_warm_start_scale_is_calibrated_to_the_manifold_metric():
+    """Isomap coordinates of images carry the pixel metric; calibration restores d's scale."""
+    from flat_embed.train import _calibrate_scale
+
+    m = make_manifold("image-rotation", size=16)
+    src = PairSampler(m)
+    enc = MLPEncoder(256, 2, hidden=(16,))
+    rng = np.random.default_rng(0)
+    cfg = TrainConfig(steps=1, batch_size=256)
+    with torch.no_grad():
+        enc.net[-1].weight.mul_(50.0)
+    med = _calibrate_scale(enc, src, 0.2, cfg, rng, "cpu", torch.float32)
+    batch = src.sample(512, 0.2, rng)
+    with torch.no_grad():
+        zx, zy = enc(torch.as_tensor(batch.x).float()), enc(torch.as_tensor(batch.y).float())
+    stretch = (zx - zy).norm(dim=1).numpy() / batch.d
+    assert med > 1
+    assert np.median(stretch) == pytest.approx(1.0, rel=0.1)

@@ -27,6 +27,8 @@ _EXPORTS = {
     "analytic_limit": "flat_embed.gamma",
     "mc_loss": "flat_embed.gamma",
     "compare": "flat_embed.baselines",
+    "circle_lower_bound": "flat_embed.bounds",
+    "circle_bound_check": "flat_embed.bounds",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

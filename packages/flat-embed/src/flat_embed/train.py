@@ -64,6 +64,11 @@ class TrainConfig:
     warm_steps, warm_points, n_neighbors : int
         Warm-start regression steps, sample size and kNN size.
     dtype : {"float32", "float64"}
+    calibrate_scale : bool
+        After the warm start, rescale the latent so that the median stretch
+        |φ(x) − φ(y)| / d over a batch of pairs at ``eps_start`` is 1. Isomap and
+        spectral coordinates carry the ambient (e.g. pixel) metric, which can be
+        far from the manifold's own metric d (image manifolds).
     checkpoint_every : int
         Save a checkpoint every this many steps (when a checkpoint path is given).
     """
@@ -82,6 +87,7 @@ class TrainConfig:
     warm_points: int = 1500
     n_neighbors: int = 10
     dtype: Literal["float32", "float64"] = "float32"
+    calibrate_scale: bool = True
     checkpoint_every: int = 500
     log_every: int = 50
 
@@ -114,6 +120,7 @@ class TrainResult:
 
     history: list[dict[str, float]] = field(default_factory=list)
     warm_start_loss: float | None = None
+    warm_start_scale: float | None = None
     eps_start: float = float("nan")
     eps_end: float = float("nan")
     resumed_from: int = 0
@@ -236,6 +243,8 @@ def fit_encoder(
         _set_input_norm(encoder, pts, device, dt)
         if cfg.warm_start != "none" and cfg.warm_steps > 0:
             result.warm_start_loss = _warm_start(encoder, pts, out_dim, cfg, rng, device, dt, quiet)
+            if cfg.calibrate_scale:
+                result.warm_start_scale = _calibrate_scale(encoder, source, eps0, cfg, rng, device, dt)
     sched = _lr_lambda(cfg)
     for g in opt.param_groups:
         g["lr"] = cfg.lr * sched(start)
@@ -316,6 +325,26 @@ def _loss_on_batch(
     z = encoder(inp)
     d = torch.as_tensor(batch.d, dtype=dt, device=device)
     return loss_fn(z[:K], z[K : 2 * K], z[2 * K :], d)
+
+
+def _calibrate_scale(encoder, source, eps, cfg, rng, device, dt) -> float:
+    """Divide the last linear layer by the median stretch |φ(x) − φ(y)|/d of one batch."""
+    last = [m for m in encoder.modules() if isinstance(m, nn.Linear)]
+    if not last:
+        return 1.0
+    batch = source.sample(cfg.batch_size, eps, rng)
+    K = len(batch)
+    with torch.no_grad():
+        inp = torch.as_tensor(np.concatenate([batch.x, batch.y]), dtype=dt, device=device)
+        z = encoder(inp)
+        stretch = (z[:K] - z[K:]).norm(dim=1).double().cpu().numpy() / batch.d
+        med = float(np.median(stretch))
+        if not (math.isfinite(med) and med > 0):
+            return 1.0
+        last[-1].weight.div_(med)
+        if last[-1].bias is not None:
+            last[-1].bias.div_(med)
+    return med
 
 
 def _warm_start(encoder, pts, out_dim, cfg, rng, device, dt, quiet) -> float:
