@@ -1,6 +1,8 @@
-"""Search-step time with quantization noise vs direct quantization vs no quantization (same run).
+"""Search-step time and peak memory: quantization noise vs direct quantization vs no quantization.
 
-Usage: python benchmarks/bench_search_step.py --out DIR [--channels 36] [--repeats 5]
+Usage: python benchmarks/bench_search_step.py --out DIR [--channels 36] [--repeats 5] [--no-memory]
+Times are interleaved in one process (median of the repeats, wall and thread CPU time); memory is
+the peak RSS of search steps above the RSS before them, each mode in a fresh process.
 """
 
 import argparse
@@ -9,7 +11,7 @@ import sys
 import torch
 
 from core_utils import measure, write_result
-from quantnas.benchmark import search_step_times
+from quantnas.benchmark import search_step_memory, search_step_times
 from quantnas.space import preset
 
 
@@ -23,6 +25,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--memory-steps", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     space = preset(a.space, channels=a.channels, cells=1)
@@ -30,6 +34,10 @@ def main() -> None:
         res = search_step_times(
             space, batch_size=a.batch_size, lr_crop=a.lr_crop, steps=a.steps, repeats=a.repeats
         )
+        if a.memory:
+            res.update(
+                search_step_memory(space, batch_size=a.batch_size, lr_crop=a.lr_crop, steps=a.memory_steps)
+            )
     write_result(
         a.out,
         command=["python", *sys.argv],
@@ -38,7 +46,9 @@ def main() -> None:
         wall_time_s=m.wall_s,
         peak_memory_mb=m.peak_rss_mb,
         packages=["quantnas"],
-        headline=f"noise vs direct search step: {res['speedup_noise_vs_direct']:.2f}x",
+        headline=f"noise vs direct search step: {res['speedup_noise_vs_direct']:.2f}x faster (wall), "
+        f"{res['speedup_noise_vs_direct_cpu']:.2f}x (CPU time), "
+        f"memory ratio {res.get('memory_ratio_noise_vs_direct', float('nan')):.2f}",
     )
     print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.items()})
 

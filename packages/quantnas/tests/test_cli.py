@@ -119,9 +119,12 @@ def test_bench_writes_ratio(tmp_path):
         "1",
         "--repeats",
         "1",
+        "--no-memory",  # the memory probe (a fresh process per mode) is tested in test_benchmark
     ]
     assert main([*args, "--out", str(tmp_path)]) == 0
-    assert read_result(tmp_path)["metrics"]["speedup_noise_vs_direct"] > 0
+    met = read_result(tmp_path)["metrics"]
+    assert met["speedup_noise_vs_direct"] > 0 and met["speedup_noise_vs_direct_cpu"] > 0
+    assert "step_peak_mb" not in met
 
 
 @pytest.mark.slow
@@ -144,6 +147,7 @@ def test_demo_writes_record_and_figure(tmp_path):
         (["bitops", "--genotype", "{}"], "malformed genotype"),
         (["bitops", "--genotype", "{}", "--input", "axb"], "--input must look like"),
         (["eval", "--model", "missing.pt"], "does not exist"),
+        (["bench", "--repeats", "0"], "--repeats must be >= 1"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(argv, msg, capsys, tmp_path):

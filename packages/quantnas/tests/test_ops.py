@@ -84,3 +84,19 @@ def test_argmax_choice_is_deterministic_first_on_ties():
     assert blk.choice() == ("conv1", 4)
     _one_hot_alpha(blk, 1, 1)
     assert blk.choice() == ("conv3", 8)
+
+
+def test_candidates_of_a_block_read_the_same_noisy_input():
+    # a real quantized block quantizes its input once per bit-width: every candidate sees that tensor
+    torch.manual_seed(0)
+    blk = MixedBlock("b", 6, 6, ["conv3", "conv5", "fac3"], (4, 8), mode="noise")
+    seen = []
+    for op in blk.ops:
+        unit = next(m for m in op.modules() if hasattr(m, "shared_input"))
+        unit._conv = lambda x, w, _u=unit: seen.append(x) or type(_u)._conv(_u, x, w)
+    x = torch.randn(2, 6, 8, 8)
+    blk(x)
+    assert len(seen) == 3
+    assert not torch.equal(seen[0], torch.relu(x))  # noise was added
+    assert torch.equal(seen[0], seen[1]) and torch.equal(seen[0], seen[2])
+    assert all(u.shared_input is None for us in blk._units for u in us)  # nothing kept after forward

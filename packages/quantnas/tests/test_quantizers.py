@@ -9,9 +9,11 @@ from quantnas.quantizers import (
     HWGQ_STEPS,
     HWGQQuantizer,
     LSQQuantizer,
+    add_mixed_noise,
     check_bits,
     dequantize,
     minmax_step,
+    noise_basis,
     quant_noise,
     quantize_int,
     signed_range,
@@ -110,3 +112,29 @@ def test_unsupported_bits_are_rejected(bad):
 def test_unknown_noise_kind_is_rejected():
     with pytest.raises(InputError, match="noise kind"):
         quant_noise(torch.ones(3), 4, "laplace")
+
+
+def test_noise_basis_rows_have_each_bit_width_variance_and_are_independent():
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(500_000, generator=g)
+    basis = noise_basis(x, (4, 8, 32), "uniform", generator=g)
+    for row, bits in zip(basis, (4, 8), strict=False):
+        step = float(minmax_step(x, bits))
+        assert abs(float(row.var()) / step**2 - 1 / 12) < 0.01 / 12
+    assert torch.equal(basis[2], torch.zeros_like(x))
+    corr = torch.corrcoef(basis[:2])[0, 1]
+    assert abs(float(corr)) < 0.01
+
+
+def test_fused_noise_mixture_equals_the_explicit_sum_and_its_gradients():
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(2, 3, 4, 5, generator=g, requires_grad=True)
+    pi = torch.tensor([0.3, 0.7], requires_grad=True)
+    basis = noise_basis(x, (4, 8), generator=g)
+    y = add_mixed_noise(x, pi, basis)
+    ref = x + pi[0] * basis[0] + pi[1] * basis[1]
+    assert torch.allclose(y, ref, atol=1e-6)
+    up = torch.randn(y.shape, generator=g)
+    gx, gp = torch.autograd.grad((y * up).sum(), (x, pi))
+    assert torch.equal(gx, up)
+    assert torch.allclose(gp, (basis * up).flatten(1).sum(1), atol=1e-5)

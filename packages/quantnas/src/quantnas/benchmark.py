@@ -1,9 +1,14 @@
-"""Benchmarks: search-step time with quantization noise vs direct quantization (same run, ratios)."""
+"""Benchmarks: search-step time and memory with quantization noise vs direct quantization (ratios)."""
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import statistics
+import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import torch
@@ -33,6 +38,24 @@ def _step_fn(net: SuperNet, lr: torch.Tensor, hr: torch.Tensor, init: float) -> 
     return step
 
 
+def _build_steps(
+    space: SearchSpace, modes: tuple[str, ...], batch_size: int, lr_crop: int, seed: int, warm_up: bool = True
+) -> dict[str, Any]:
+    seed_everything(seed)
+    s = space.scale
+    lr = torch.rand(batch_size, 3, lr_crop, lr_crop)
+    hr = torch.rand(batch_size, 3, lr_crop * s, lr_crop * s)
+    fns = {}
+    for mode in modes:
+        seed_everything(seed)
+        net = SuperNet(space, mode=mode)
+        annotate_supernet(net)
+        fns[mode] = _step_fn(net, lr, hr, uniform_bitops(net))
+        if warm_up:
+            fns[mode]()  # LSQ init, allocator, optimizer state
+    return fns
+
+
 def search_step_times(
     space: SearchSpace,
     *,
@@ -45,35 +68,123 @@ def search_step_times(
     """Median time of one full search step (weight + architecture step) per mode, interleaved.
 
     Modes are timed alternately in each repeat so that load changes on a shared machine affect both
-    alike; the result is the ratio ``direct / noise`` (> 1 means quantization noise is faster).
+    alike. Two clocks are read: wall time (``perf_counter``) and the CPU time of this thread
+    (``thread_time``, which time slices lost to other processes do not inflate). The results are the
+    ratios ``direct / noise`` (> 1 means quantization noise is faster).
     """
-    seed_everything(seed)
-    s = space.scale
-    lr = torch.rand(batch_size, 3, lr_crop, lr_crop)
-    hr = torch.rand(batch_size, 3, lr_crop * s, lr_crop * s)
-    fns = {}
-    for mode in ("noise", "shared", "fp"):
-        seed_everything(seed)
-        net = SuperNet(space, mode=mode)
-        annotate_supernet(net)
-        fns[mode] = _step_fn(net, lr, hr, uniform_bitops(net))
-        fns[mode]()  # warm-up (LSQ init, allocator)
-    times: dict[str, list[float]] = {m: [] for m in fns}
+    fns = _build_steps(space, ("noise", "shared", "fp"), batch_size, lr_crop, seed)
+    wall: dict[str, list[float]] = {m: [] for m in fns}
+    cpu: dict[str, list[float]] = {m: [] for m in fns}
     for _ in range(repeats):
         for mode, fn in fns.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             for _ in range(steps):
                 fn()
-            times[mode].append((time.perf_counter() - t0) / steps)
-    med = {m: statistics.median(v) for m, v in times.items()}
+            wall[mode].append((time.perf_counter() - t0) / steps)
+            cpu[mode].append((time.thread_time() - c0) / steps)
+    med = {m: statistics.median(v) for m, v in wall.items()}
+    med_cpu = {m: statistics.median(v) for m, v in cpu.items()}
     return {
         "step_s": med,
+        "step_cpu_s": med_cpu,
         "speedup_noise_vs_direct": med["shared"] / med["noise"],
+        "speedup_noise_vs_direct_cpu": med_cpu["shared"] / med_cpu["noise"],
         "overhead_noise_vs_fp": med["noise"] / med["fp"],
         "overhead_direct_vs_fp": med["shared"] / med["fp"],
+        "overhead_noise_vs_fp_cpu": med_cpu["noise"] / med_cpu["fp"],
+        "overhead_direct_vs_fp_cpu": med_cpu["shared"] / med_cpu["fp"],
+        "repeats": repeats,
         "batch_size": batch_size,
         "lr_crop": lr_crop,
     }
+
+
+def _rss_mb() -> float:
+    """Current resident set size in MiB (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0); False if unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_since_reset_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _memory_child(
+    space: SearchSpace, mode: str, batch_size: int, lr_crop: int, steps: int, seed: int
+) -> dict[str, float]:
+    """In a fresh process: peak RSS of ``steps`` search steps above the RSS right before them.
+
+    No warm-up step: memory that the allocator keeps after a step would otherwise hide in the base.
+    """
+    from core_utils.measure import peak_rss_mb
+
+    torch.set_num_threads(1)
+    fn = _build_steps(space, (mode,), batch_size, lr_crop, seed, warm_up=False)[mode]
+    gc.collect()
+    base = _rss_mb()
+    reset = _reset_peak_rss()
+    for _ in range(steps):
+        fn()
+    peak = _peak_rss_since_reset_mb() if reset else peak_rss_mb()
+    return {"base_mb": base, "peak_mb": peak, "step_peak_mb": peak - base, "hwm_reset": float(reset)}
+
+
+def search_step_memory(
+    space: SearchSpace,
+    *,
+    modes: tuple[str, ...] = ("noise", "shared", "fp"),
+    batch_size: int = 8,
+    lr_crop: int = 24,
+    steps: int = 2,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Peak memory of search steps per mode, each mode in its own fresh process.
+
+    A child process builds the supernet and data, records its resident set size, resets the kernel's peak-RSS mark (``/proc/self/clear_refs``) and runs ``steps`` search
+    steps; ``step_peak_mb`` is the peak RSS during those steps minus the RSS before them (what the
+    forward activations, saved tensors, gradients and optimizer state cost). Where the mark cannot be reset
+    (not Linux) the whole-process peak is used, which includes the setup.
+
+    Returns
+    -------
+    dict
+        ``step_peak_mb`` and ``peak_rss_mb`` per mode and ``memory_ratio_noise_vs_direct``
+        (``noise / shared`` step peak; < 1 means quantization noise needs less memory).
+    """
+    ctx = multiprocessing.get_context("spawn")
+    per_mode = {}
+    for mode in modes:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as ex:
+            per_mode[mode] = ex.submit(_memory_child, space, mode, batch_size, lr_crop, steps, seed).result()
+    out: dict[str, Any] = {
+        "step_peak_mb": {m: r["step_peak_mb"] for m, r in per_mode.items()},
+        "peak_rss_mb": {m: r["peak_mb"] for m, r in per_mode.items()},
+        "peak_rss_reset": all(r["hwm_reset"] for r in per_mode.values()),
+        "platform": sys.platform,
+    }
+    if "noise" in per_mode and "shared" in per_mode:
+        den = per_mode["shared"]["step_peak_mb"]
+        out["memory_ratio_noise_vs_direct"] = (
+            per_mode["noise"]["step_peak_mb"] / den if den > 0 else float("nan")
+        )
+    return out
 
 
 def pareto_experiment(

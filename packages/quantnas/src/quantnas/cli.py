@@ -309,21 +309,24 @@ def _pareto(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from quantnas.benchmark import search_step_times
+    from quantnas.benchmark import search_step_memory, search_step_times
     from quantnas.space import load_space
 
     opts = common_options(args)
+    for name in ("steps", "repeats", "memory_steps", "batch_size", "lr_crop"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     space = load_space(args.space, channels=args.channels, cells=1)
+    geometry = {"batch_size": args.batch_size, "lr_crop": args.lr_crop, "seed": opts.seed}
     with measure() as m:
-        res = search_step_times(
-            space,
-            batch_size=args.batch_size,
-            lr_crop=args.lr_crop,
-            steps=args.steps,
-            repeats=args.repeats,
-            seed=opts.seed,
-        )
+        res = search_step_times(space, steps=args.steps, repeats=args.repeats, **geometry)
+        if args.memory:
+            mem = search_step_memory(space, steps=args.memory_steps, **geometry)
+            res = {**res, **mem}
     out = _out(opts, "quantnas-bench")
+    headline = f"search step: quantization noise {res['speedup_noise_vs_direct']:.2f}x the speed of direct quantization"
+    if "memory_ratio_noise_vs_direct" in res:
+        headline += f", {res['memory_ratio_noise_vs_direct']:.2f}x its peak step memory"
     write_result(
         out,
         command=["quantnas", *sys.argv[1:]],
@@ -332,9 +335,9 @@ def _bench(args: argparse.Namespace) -> int:
         wall_time_s=m.wall_s,
         peak_memory_mb=m.peak_rss_mb,
         packages=PACKAGES,
-        headline=f"search step: quantization noise {res['speedup_noise_vs_direct']:.2f}x the speed of direct quantization",
+        headline=headline,
     )
-    print(json.dumps({k: v for k, v in res.items() if k != "step_s"}))
+    print(json.dumps({k: v for k, v in res.items() if not isinstance(v, dict)}))
     return 0
 
 
@@ -438,6 +441,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr-crop", type=int, default=24)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument(
+        "--memory",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure peak step memory per mode, each in a fresh process (default: on)",
+    )
+    p.add_argument("--memory-steps", type=int, default=2)
     add_common_options(p)
     p.set_defaults(func=_bench)
 

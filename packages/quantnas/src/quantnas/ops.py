@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core_utils import InputError
-from quantnas.quantizers import HWGQQuantizer, LSQQuantizer, check_bits, quant_noise
+from quantnas.quantizers import HWGQQuantizer, LSQQuantizer, add_mixed_noise, check_bits, noise_basis
 
 MODES = ("noise", "shared", "fp")
 
@@ -153,7 +153,10 @@ class MixedConv2d(_ConvUnit):
 
     * ``mode="noise"`` (QuantNAS): ``w_bar = w + sum_b pi_b n_b(w)``, ``x_bar = a + sum_b pi_b n_b(a)``,
       ``a = relu(x)``, ``n_b`` the detached quantization noise of :func:`quant_noise`; the weights get
-      the full gradient, the architecture gets it through ``pi``.
+      the full gradient, the architecture gets it through ``pi``. The ``K`` noise draws come from one
+      :func:`~quantnas.quantizers.noise_basis` and are mixed by one ``addmm``; a unit that reads its
+      block's input reuses the block's ReLU and noise draw (``shared_input``), as all candidates of
+      a real quantized block read the same quantized input.
     * ``mode="shared"`` (direct quantization baseline): ``w_bar = sum_b pi_b LSQ_b(w)``,
       ``x_bar = sum_b pi_b HWGQ_b(x)`` (one LSQ step per bit-width, shared weight).
     * ``mode="fp"``: no quantization (ablation).
@@ -176,6 +179,9 @@ class MixedConv2d(_ConvUnit):
         self.bits = tuple(check_bits(b) for b in bits)
         self.mode, self.noise_kind = mode, noise_kind
         self.bit_probs: torch.Tensor = torch.full((len(self.bits),), 1.0 / len(self.bits))
+        #: ``(x, relu(x), noise_basis)`` of the owning block's input, set by :class:`MixedBlock` for
+        #: one forward so that the candidate ops reading that input share one noise draw.
+        self.shared_input: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         if mode == "shared":
             self.acts = nn.ModuleList(HWGQQuantizer(b) for b in self.bits)
             self.wqs = nn.ModuleList(LSQQuantizer(cout, b) for b in self.bits)
@@ -186,11 +192,14 @@ class MixedConv2d(_ConvUnit):
         if self.mode == "fp":
             return self._conv(torch.relu(x), w)
         if self.mode == "noise":
-            a = torch.relu(x)
-            xa, wa = a, w
-            for k, b in enumerate(self.bits):
-                xa = xa + pi[k] * quant_noise(a, b, self.noise_kind)
-                wa = wa + pi[k] * quant_noise(w, b, self.noise_kind)
+            shared = self.shared_input
+            if shared is not None and shared[0] is x:
+                a, basis = shared[1], shared[2]
+            else:
+                a = torch.relu(x)
+                basis = noise_basis(a, self.bits, self.noise_kind)
+            xa = add_mixed_noise(a, pi, basis)
+            wa = add_mixed_noise(w, pi, noise_basis(w, self.bits, self.noise_kind))
             return self._conv(xa, wa)
         xa = sum(pi[k] * q(x) for k, q in enumerate(self.acts))
         wa = sum(pi[k] * q(w) for k, q in enumerate(self.wqs))
@@ -228,6 +237,7 @@ class MixedBlock(nn.Module):
         if not ops:
             raise InputError(f"block {name!r} has an empty operation list")
         self.name, self.op_names, self.bits = name, list(ops), tuple(bits)
+        self.mode, self.noise_kind = mode, noise_kind
 
         def factory(ci: int, co: int, *, kernel_size: tuple[int, int], groups: int = 1) -> nn.Module:
             return MixedConv2d(
@@ -254,14 +264,26 @@ class MixedBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = self.probs()
+        units = [u for us in self._units for u in us]
+        if self.mode == "noise":
+            # The block input is quantized once per bit-width in a real network, whichever candidate
+            # reads it: draw its ReLU and its noise once and share them among the candidates.
+            a = torch.relu(x)
+            shared = (x, a, noise_basis(a, self.bits, self.noise_kind))
+            for unit in units:
+                unit.shared_input = shared
         out = 0.0
-        for o, op in enumerate(self.ops):
-            s = p[o].sum()
-            if float(s.detach()) == 0.0:
-                continue
-            for unit in self._units[o]:
-                unit.bit_probs = p[o] / s
-            out = out + s * op(x)
+        try:
+            for o, op in enumerate(self.ops):
+                s = p[o].sum()
+                if float(s.detach()) == 0.0:
+                    continue
+                for unit in self._units[o]:
+                    unit.bit_probs = p[o] / s
+                out = out + s * op(x)
+        finally:
+            for unit in units:
+                unit.shared_input = None
         return out
 
     def choice(self) -> tuple[str, int]:

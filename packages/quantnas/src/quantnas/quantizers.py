@@ -153,7 +153,50 @@ class HWGQQuantizer(nn.Module):
 
 def minmax_step(x: torch.Tensor, bits: int) -> torch.Tensor:
     """Min-max quantization step ``(max x - min x) / (2^b - 1)`` (QuantNAS ``quant_noise``)."""
-    return (x.max() - x.min()).detach() / (2**bits - 1)
+    lo, hi = torch.aminmax(x.detach())
+    return (hi - lo) / (2**bits - 1)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in NOISE_KINDS:
+        raise InputError(f"noise kind must be one of {list(NOISE_KINDS)}, got {kind!r}")
+
+
+def noise_basis(
+    x: torch.Tensor,
+    bits: tuple[int, ...],
+    kind: str = "uniform",
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Quantization noise of ``x`` at every bit-width in ``bits``, stacked: shape ``(K, *x.shape)``.
+
+    Row ``k`` is ``Delta_k * eps_k`` with ``Delta_k = (max x - min x) / (2^b_k - 1)`` and independent
+    ``eps_k`` (see :func:`quant_noise`); a 32-bit row is zero. Computed with one min/max reduction
+    and one random fill for all bit-widths (the search's hot path). Detached.
+    """
+    _check_kind(kind)
+    for b in bits:
+        check_bits(b)
+    out = torch.empty((len(bits), *x.shape), device=x.device, dtype=x.dtype)
+    if kind == "uniform":
+        out.uniform_(-0.5, 0.5, generator=generator)
+    else:
+        out.normal_(0.0, 0.5, generator=generator)
+    lo, hi = torch.aminmax(x.detach())
+    inv = torch.tensor([0.0 if b == 32 else 1.0 / (2**b - 1) for b in bits], device=x.device, dtype=x.dtype)
+    out.view(len(bits), -1).mul_(((hi - lo) * inv).unsqueeze(1))
+    return out
+
+
+def add_mixed_noise(x: torch.Tensor, pi: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
+    """``x + sum_k pi_k basis_k`` in one fused pass (``addmm``); gradients reach ``x`` and ``pi``.
+
+    ``basis`` is a detached :func:`noise_basis` of shape ``(K, *x.shape)`` and ``pi`` the ``K``
+    bit-width probabilities of the mixed conv (QuantNAS Sec. 3.2, mixture over bit-widths).
+    """
+    k = basis.shape[0]
+    flat = torch.addmm(x.reshape(1, -1), pi.reshape(1, k).to(x.dtype), basis.reshape(k, -1))
+    return flat.view(x.shape)
 
 
 def quant_noise(
@@ -176,14 +219,4 @@ def quant_noise(
     Tensor
         The noise, detached; use ``x + quant_noise(x, b)`` so gradients reach ``x`` unchanged.
     """
-    check_bits(bits)
-    if bits == 32:
-        return torch.zeros_like(x)
-    step = minmax_step(x, bits)
-    if kind == "uniform":
-        eps = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype) - 0.5
-    elif kind == "gaussian":
-        eps = 0.5 * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-    else:
-        raise InputError(f"noise kind must be one of {list(NOISE_KINDS)}, got {kind!r}")
-    return (step * eps).detach()
+    return noise_basis(x, (check_bits(bits),), kind, generator)[0]
