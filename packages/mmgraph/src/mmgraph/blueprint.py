@@ -92,10 +92,22 @@ class MGLBlueprint(nn.Module):
         return bool(self.readout.graph_level)
 
     def prepare(self, data: Any) -> Any:
-        """Run the structure phase that does not learn (static topology) once, on a copy of ``data``."""
+        """Run the structure phase that does not learn (static topology) once, on a copy of ``data``.
+
+        ``HeteroData`` carries its own edge types (:mod:`mmgraph.hetero`); it is validated only.
+        """
+        from mmgraph.hetero import check_hetero, is_hetero
+
+        if is_hetero(data):
+            return check_hetero(data, self.entities.modalities, self.topology.kind)
         return self.topology.prepare(copy.copy(data))
 
     def forward(self, data: Any) -> torch.Tensor:
+        """Predictions for a PyG ``Data``/``Batch`` or a ``HeteroData`` (one node type per modality)."""
+        from mmgraph.hetero import hetero_forward, is_hetero
+
+        if is_hetero(data):
+            return hetero_forward(self, data)
         h, masks = self.entities(data)
         graph = self.topology(data, h)
         channels = self.propagation(h, graph)

@@ -335,12 +335,18 @@ def to_hetero(data: Any) -> Any:
     Node type ``m`` holds the entities that have modality ``m`` (``x``, ``node_id`` = shared node
     id). The shared graph becomes edge type ``(m, "links", m)`` among entities present in ``m``,
     and ``(m1, "same", m2)`` joins the two views of one entity, so PyG's ``HeteroConv`` /
-    ``to_hetero`` can run per-modality relations.
+    ``to_hetero`` can run per-modality relations. Entity-level ``y``/``train_mask``/``test_mask``
+    and ``num_entities`` are kept on the global store: :class:`~mmgraph.blueprint.MGLBlueprint`
+    accepts the result and gives the same output as on ``data`` (:mod:`mmgraph.hetero`).
     """
     from torch_geometric.data import HeteroData
 
     out = HeteroData()
     mods = modalities_of(data)
+    out.num_entities = int(data.num_nodes)
+    for key in ("y", "train_mask", "test_mask"):  # entity-level targets and splits
+        if key in data and data[key].shape[0] == data.num_nodes:
+            out[key] = data[key]
     local = {}
     for m in mods:
         mask = data[f"mask_{m}"]
@@ -357,6 +363,8 @@ def to_hetero(data: Any) -> Any:
             src, dst = local[m][data.edge_index[0]], local[m][data.edge_index[1]]
             keep = (src >= 0) & (dst >= 0)
             out[m, "links", m].edge_index = torch.stack([src[keep], dst[keep]])
+            if data.get("edge_weight") is not None:
+                out[m, "links", m].edge_weight = data.edge_weight[keep]
     for m1 in mods:
         for m2 in mods:
             if m1 != m2:

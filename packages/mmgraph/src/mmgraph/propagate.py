@@ -24,6 +24,12 @@ Graph = Mapping[str, torch.Tensor | None]
 _ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU, "identity": nn.Identity}
 
 
+def _edge_type(et: Sequence[str]) -> tuple[str, str, str]:
+    if isinstance(et, str) or len(et) != 3 or not all(isinstance(p, str) for p in et):
+        raise InputError(f"cross edge types are (src, relation, dst) triples of names, got {et!r}")
+    return (et[0], et[1], et[2])
+
+
 class Propagation(nn.Module):
     """A stack of message-passing layers per modality channel (base class of the slot).
 
@@ -45,6 +51,9 @@ class Propagation(nn.Module):
         Dropout before every layer.
     residual : bool
         Add the layer input to its output when the sizes agree (GNS-style).
+    cross : sequence of (src, relation, dst)
+        Cross-modal edge types of ``HeteroData`` inputs that get their own bipartite layers
+        (:mod:`mmgraph.hetero`); within-modality relations reuse the modality's layers.
     """
 
     label = "base"
@@ -59,6 +68,7 @@ class Propagation(nn.Module):
         act: str = "relu",
         dropout: float = 0.0,
         residual: bool = False,
+        cross: Sequence[Sequence[str]] = (),
     ) -> None:
         super().__init__()
         if n_layers < 1:
@@ -78,6 +88,20 @@ class Propagation(nn.Module):
                 for k in keys
             }
         )
+        self.cross = [list(_edge_type(et)) for et in cross]
+        if self.cross:
+            from mmgraph.hetero import HETERO_KINDS, edge_key, make_cross_layer
+
+            if self.kind not in HETERO_KINDS:
+                raise InputError(f"propagation {self.kind!r} has no HeteroData path (cross edge types given)")
+            self.cross_layers = nn.ModuleDict(
+                {
+                    edge_key(tuple(et)): nn.ModuleList(
+                        [make_cross_layer(in_dim if i == 0 else hidden, hidden) for i in range(n_layers)]
+                    )
+                    for et in self.cross
+                }
+            )
 
     def make_layer(self, in_dim: int, out_dim: int, index: int) -> nn.Module:
         raise NotImplementedError
@@ -117,6 +141,7 @@ class Propagation(nn.Module):
             "act": self.act_name,
             "dropout": self.dropout,
             "residual": self.residual,
+            "cross": [list(et) for et in self.cross],
             **self.params(),
         }
 

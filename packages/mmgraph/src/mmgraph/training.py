@@ -38,17 +38,25 @@ def _metric(kind: str, out: torch.Tensor, y: torch.Tensor) -> float:
     return float((out.argmax(1) == y).float().mean())
 
 
+def _labels(g: Any, task: Task) -> Any:
+    """The store holding ``y``/``train_mask``/``test_mask`` (the data, or a ``HeteroData`` target)."""
+    from mmgraph.hetero import is_hetero, label_store
+
+    return label_store(g, task.modalities) if is_hetero(g) else g
+
+
 def _check_task(task: Task) -> None:
     if task.kind.endswith("classification"):
         if isinstance(task.data, list):
             ys = torch.cat([g.y for i, g in enumerate(task.data) if i in set(task.train_idx)])
         else:
-            ys = task.data.y[task.data.train_mask]
+            lab = _labels(task.data, task)
+            ys = lab.y[lab.train_mask]
         check_labels(ys, "training labels")
     if isinstance(task.data, list):
         if not task.train_idx or not task.test_idx:
             raise InputError(f"task {task.name!r} has an empty train or test split")
-    elif int(task.data.train_mask.sum()) == 0:
+    elif int(_labels(task.data, task).train_mask.sum()) == 0:
         raise InputError(f"task {task.name!r} has no training nodes")
 
 
@@ -114,9 +122,10 @@ def fit(
             result.losses.append(total / count)
         else:
             g = graphs[0]
+            lab = _labels(g, task)
             opt.zero_grad()
             out = model(g)
-            loss = _loss(task.kind, out[g.train_mask], g.y[g.train_mask])
+            loss = _loss(task.kind, out[lab.train_mask], lab.y[lab.train_mask])
             loss.backward()
             opt.step()
             result.losses.append(loss.item())
@@ -150,8 +159,9 @@ def predict(
         batch = Batch.from_data_list([graphs[i] for i in idx])
         return model(batch), batch.y
     g = graphs[0]
-    mask = g.test_mask if split == "test" else g.train_mask
-    return model(g)[mask], g.y[mask]
+    lab = _labels(g, task)
+    mask = lab.test_mask if split == "test" else lab.train_mask
+    return model(g)[mask], lab.y[mask]
 
 
 def evaluate(
