@@ -204,7 +204,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from worksteal.experiments import benchmark, markdown_table
+    from worksteal.experiments import benchmark, markdown_table, paired_table
     from worksteal.gantt import plot_ratios
     from worksteal.mpi.launch import LaunchError
 
@@ -215,6 +215,8 @@ def _bench(args: argparse.Namespace) -> int:
     except LaunchError as exc:
         return _job_failed(exc)
     table = markdown_table(res["rows"])
+    if res["paired"]:
+        table += "\n\n" + paired_table(res["paired"])
     if not opts.quiet:
         print(table)
     out = opts.out

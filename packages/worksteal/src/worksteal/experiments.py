@@ -195,7 +195,58 @@ def benchmark(
     for n in progress(sizes, desc="sim", quiet=quiet):
         for stats, wall in run_sim(SimConfig(ranks=n), seed=seed):
             rows.append({"mode": "sim", **_row(stats.summary()), "sim_wall_s": wall})
-    return {"rows": rows}
+        for stats, wall in run_sim(SimConfig(ranks=n, policies=["a2ws"], sizing="ideal"), seed=seed):
+            row = _row(stats.summary()) | {"policy": "a2ws (ideal sizing)"}
+            rows.append({"mode": "sim", **row, "sim_wall_s": wall})
+    paired = []
+    if find_mpiexec() is not None:
+        for tasks in progress([200, 400], desc="pairs", quiet=quiet):
+            paired.append(paired_comparison(tasks=tasks, pairs=2 if quick else 5, timeout_s=timeout_s))
+    return {"rows": rows, "paired": paired}
+
+
+def paired_comparison(
+    *, np: int = 4, tasks: int = 200, pairs: int = 5, task_ms: float = 10.0, timeout_s: float = 300.0
+) -> dict[str, Any]:
+    """A2WS against random stealing on real MPI, in alternating runs of one MPI job.
+
+    Both the wall-clock makespan and the count makespan (``max_i n_i tau_i``, insensitive to
+    host load) are divided by the nominal ``C*``; repetition ``j`` uses seed ``j``.
+    """
+    cfg = MPIConfig(
+        np=np, policies=["random", "a2ws"] * pairs, tasks=tasks, task_ms=task_ms, timeout_s=timeout_s
+    )
+    _, summaries, info = run_mpi(cfg)
+    out: dict[str, Any] = {"n_ranks": np, "n_tasks": tasks, "pairs": pairs, "mpi": info["mpi"]}
+    for pol in ("random", "a2ws"):
+        mine = [s for s in summaries if s["policy"] == pol]
+        for key, name in (("makespan_over_c_star", "wall"), ("count_makespan_over_c_star", "count")):
+            vals = [s[key] for s in mine]
+            out[f"{pol}_{name}"] = [sum(vals) / len(vals), min(vals), max(vals)]
+        out[f"{pol}_steals_per_task"] = sum(s["steals_per_task"] for s in mine) / len(mine)
+    out["random_over_a2ws_wall"] = out["random_wall"][0] / out["a2ws_wall"][0]
+    out["random_over_a2ws_count"] = out["random_count"][0] / out["a2ws_count"][0]
+    return out
+
+
+def paired_table(paired: list[dict[str, Any]]) -> str:
+    """The README table of :func:`paired_comparison` results (mean [min, max])."""
+
+    def f(v: list[float]) -> str:
+        return f"{v[0]:.3f} [{v[1]:.3f}, {v[2]:.3f}]"
+
+    lines = [
+        "| ranks | tasks | runs each | a2ws wall / C* | random wall / C* | a2ws count / C* | "
+        "random count / C* | random / a2ws (wall) | random / a2ws (count) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for p in paired:
+        lines.append(
+            f"| {p['n_ranks']} | {p['n_tasks']} | {p['pairs']} | {f(p['a2ws_wall'])} | {f(p['random_wall'])} | "
+            f"{f(p['a2ws_count'])} | {f(p['random_count'])} | {p['random_over_a2ws_wall']:.3f} | "
+            f"{p['random_over_a2ws_count']:.3f} |"
+        )
+    return "\n".join(lines)
 
 
 def _row(s: dict[str, Any]) -> dict[str, Any]:
@@ -206,6 +257,7 @@ def _row(s: dict[str, Any]) -> dict[str, Any]:
         "makespan",
         "c_star",
         "makespan_over_c_star",
+        "count_makespan_over_c_star",
         "c_star_measured",
         "makespan_over_c_star_measured",
         "imbalance",
@@ -226,14 +278,14 @@ def _overhead(mode: str, policy: str, seconds: float) -> str:
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     """The README benchmark table."""
-    head = "| mode | ranks | policy | makespan / C* | makespan / C*(measured) | steals / task | failed / task | sched. overhead / task |"
+    head = "| mode | ranks | policy | makespan / C* | count makespan / C* | steals / task | failed / task | sched. overhead / task |"
     lines = [head, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        meas = r.get("makespan_over_c_star_measured")
+        cnt = r.get("count_makespan_over_c_star")
         ovh = r.get("overhead_per_task_s") or 0.0
         lines.append(
             f"| {r['mode']} | {r['n_ranks']} | {r['policy']} | {r['makespan_over_c_star']:.3f} | "
-            f"{'' if meas is None else f'{meas:.3f}'} | {r['steals_per_task']:.3f} | "
+            f"{'' if cnt is None or r['mode'] == 'sim' else f'{cnt:.3f}'} | {r['steals_per_task']:.3f} | "
             f"{r['failed_steals_per_task']:.3f} | {_overhead(r['mode'], r['policy'], ovh)} |"
         )
     return "\n".join(lines)
