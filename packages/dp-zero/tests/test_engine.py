@@ -124,6 +124,23 @@ def test_automatic_clipping_is_invariant_to_the_loss_scale_up_to_gamma():
     assert norms[1] / norms[0] == pytest.approx(1000.0, rel=1e-4)
 
 
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")])
+def test_a_non_finite_sample_is_clipped_to_nothing_not_spread_to_the_batch(bad):
+    torch.manual_seed(4)
+    model = nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.LayerNorm(6), nn.Linear(6, 3))
+    x, y = torch.randn(8, 5), torch.randint(0, 3, (8,))
+    loss_scale = torch.ones(8)
+    loss_scale[3] = bad  # sample 3's backprop is inf / NaN everywhere
+    got, want = copy.deepcopy(model), copy.deepcopy(model)
+    for m, keep in ((got, slice(None)), (want, [i for i in range(8) if i != 3])):
+        _engine(noise_multiplier=0.0, clipping_fn="abadi", max_grad_norm=0.5, loss_reduction="sum").convert(m)
+        per_sample = F.cross_entropy(m(x[keep]), y[keep], reduction="none")
+        (per_sample * loss_scale[keep]).sum().backward()
+    for a, b in zip(got.parameters(), want.parameters()):
+        assert torch.isfinite(a.grad).all()
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-7)  # = the batch without it
+
+
 def test_each_sample_contribution_has_norm_at_most_r():
     torch.manual_seed(3)
     model = nn.Sequential(nn.Embedding(20, 8), nn.Linear(8, 8), nn.LayerNorm(8), nn.Linear(8, 4))

@@ -154,8 +154,10 @@ class DPZeroEngine:
         self.step = 0
         self.skipped_steps = 0
         self._noised: set[int] = set()
-        self._pending: list[tuple[PrivateLayer, dict[str, Any], torch.Tensor, dict[str, torch.Tensor]]] = []
-        self._clipped_sq: dict[int, torch.Tensor] = {}
+        self._pending: list[
+            tuple[PrivateLayer, dict[str, Any], torch.Tensor, dict[str, torch.Tensor], float]
+        ] = []
+        self._clipped_sq: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}  # layer -> (C_i, ||g_i||^2)
 
     # ------------------------------------------------------------------ setup
     def convert(self, model: nn.Module) -> nn.Module:
@@ -204,47 +206,81 @@ class DPZeroEngine:
         if not layer.trainable:
             return {}
         scale_in, scale_out = self._scales(grad_out.shape[0])
-        g = torch.nan_to_num(grad_out.float() * scale_in)  # per-sample dL_i/ds (spec steps 2, 7)
-        state = layer.rule.prepare(layer.module, x, g, params)
-        sq = layer.rule.per_sample_sq_norms(state, layer.trainable)
+        # per-sample dL_i/ds = scale_in * grad_out (spec steps 2, 7); the scale is folded into the
+        # norms and the clipping factors instead of a pass over the activations
+        state, sq = self._norms(layer, x, grad_out, params)
+        if scale_in != 1.0:
+            sq = sq * (scale_in * scale_in)
         if self.clipping_style == "all-layer":
             if not self._pending:  # clip once the whole backward has run (single process only)
                 torch.autograd.Variable._execution_engine.queue_callback(self.finalize)
-            self._pending.append((layer, state, sq, params))
+            self._pending.append((layer, state, sq, params, scale_in))
             return {}
         c = self.clip(sq.sqrt(), self.layer_threshold)
-        self._clipped_sq[layer.index] = (c * c * sq).detach()
-        grads = layer.rule.clipped_sum(state, c, layer.trainable)
+        self._clipped_sq[layer.index] = (c, sq)
+        grads = layer.rule.clipped_sum(state, c * scale_in if scale_in != 1.0 else c, layer.trainable)
         return self._finish(layer, grads, params, scale_out)
 
+    def _norms(self, layer, x, grad_out, params):
+        """Per-sample state and squared norms from a sanitised ``grad_out`` (spec step 7).
+
+        ``nan_to_num`` keeps one overflowed sample (inf / NaN backprop) from poisoning the whole
+        clipped sum: its norm becomes infinite and its clipping factor 0. An fp32 backprop on the
+        CPU is checked instead of copied: a non-finite entry always makes that sample's norm
+        non-finite (its own product appears on the diagonal of the ghost / Gram terms), so only
+        then is the sanitised copy made and the norms recomputed. Elsewhere the copy is always
+        made (half precision needs the fp32 promotion anyway; on an accelerator a check would
+        synchronise the stream).
+        """
+        rule, trainable = layer.rule, layer.trainable
+        if grad_out.dtype == torch.float32 and grad_out.device.type == "cpu":
+            state = rule.prepare(layer.module, x, grad_out, params)
+            sq = rule.per_sample_sq_norms(state, trainable)
+            if bool(torch.isfinite(sq).all()):
+                return state, sq
+            g = torch.nan_to_num(grad_out)
+        elif grad_out.dtype == torch.float32:
+            g = torch.nan_to_num(grad_out)
+        else:
+            g = grad_out.float().nan_to_num_()
+        state = rule.prepare(layer.module, x, g, params)
+        # a norm that is still not finite (inf - inf in a ghost product) counts as infinite: the
+        # sample is clipped to nothing instead of turning the sum into NaN
+        inf = float("inf")
+        return state, torch.nan_to_num(rule.per_sample_sq_norms(state, trainable), nan=inf, posinf=inf)
+
     def _finish(self, layer, grads, params, scale_out):
+        """Add this step's noise to the clipped sum, scale it for the backend, cast to the parameter dtype."""
         out = {}
         for n, gsum in grads.items():
             idx = layer.param_index[n]
             if self.noise_multiplier > 0 and idx not in self._noised:
-                gsum = gsum + self.noise.sample(gsum.shape, self.max_grad_norm, self.step, idx, gsum.device)
+                noise = self.noise.sample(gsum.shape, self.max_grad_norm, self.step, idx, gsum.device)
+                gsum = gsum.add_(noise)
                 self._noised.add(idx)
-            out[n] = (gsum * scale_out).to(params[n].dtype)
+            if scale_out != 1.0:
+                gsum = gsum.mul_(scale_out)
+            out[n] = gsum if gsum.dtype == params[n].dtype else gsum.to(params[n].dtype)
         return out
 
     def finalize(self) -> None:
         """All-layer clipping: combine the pending layers' norms, clip, write ``.grad``."""
         if not self._pending:
             return
-        total = sum(sq for _, _, sq, _ in self._pending)
+        total = sum(sq for _, _, sq, _, _ in self._pending)
         c = self.clip(total.sqrt(), self.max_grad_norm)
         _, scale_out = self._scales(0)
-        for layer, state, sq, params in self._pending:
-            self._clipped_sq[layer.index] = (c * c * sq).detach()
-            grads = self._finish(layer, layer.rule.clipped_sum(state, c, layer.trainable), params, scale_out)
-            for n, gr in grads.items():
+        for layer, state, sq, params, scale_in in self._pending:
+            self._clipped_sq[layer.index] = (c, sq)
+            grads = layer.rule.clipped_sum(state, c * scale_in, layer.trainable)
+            for n, gr in self._finish(layer, grads, params, scale_out).items():
                 p = getattr(layer.module, n)
                 p.grad = gr if p.grad is None else p.grad + gr
         self._pending.clear()
 
     def clipped_sample_norms(self) -> torch.Tensor:
         """Norm of each sample's clipped contribution in the last backward (all layers)."""
-        return torch.stack(list(self._clipped_sq.values())).sum(0).sqrt()
+        return torch.stack([(c * c * sq).detach() for c, sq in self._clipped_sq.values()]).sum(0).sqrt()
 
     def step_done(self, *, skipped: bool = False) -> None:
         """Close an optimizer step: count it in the account (skipped steps too: they saw data)."""

@@ -52,4 +52,4 @@ class RankNoise:
         gen = torch.Generator(device=device)
         gen.manual_seed(derive_seed(self.seed, *key))
         out = torch.empty(shape, dtype=torch.float32, device=device)
-        return out.normal_(0.0, 1.0, generator=gen).mul_(self.rank_std(sensitivity))
+        return out.normal_(0.0, self.rank_std(sensitivity), generator=gen)

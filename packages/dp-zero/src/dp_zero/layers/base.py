@@ -90,11 +90,17 @@ def matrix_sq_norms(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     if 2 * t * t <= p * d:
         aat = torch.bmm(a, a.transpose(1, 2))
         bbt = torch.bmm(b, b.transpose(1, 2))
-        return (aat * bbt).sum((1, 2))
+        return (aat.reshape(a.shape[0], -1) * bbt.reshape(a.shape[0], -1)).sum(1)
     return torch.bmm(b.transpose(1, 2), a).square().sum((1, 2))
 
 
 def clipped_matrix_sum(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    """``sum_i c_i b_i^T a_i`` as one matmul ``(c * b)^T a`` (book-keeping, spec step 4)."""
+    """``sum_i c_i b_i^T a_i`` as one matmul ``(c * b)^T a`` (book-keeping, spec step 4).
+
+    The per-sample factor is applied to the narrower of ``a`` and ``b`` (fewer multiplications,
+    same product).
+    """
     p, d = b.shape[2], a.shape[2]
+    if d < p:
+        return b.reshape(-1, p).t() @ (a * c[:, None, None]).reshape(-1, d)
     return (b * c[:, None, None]).reshape(-1, p).t() @ a.reshape(-1, d)

@@ -55,7 +55,8 @@ class ConvRule(LayerRule):
         if "weight" in trainable:
             sq = sq + matrix_sq_norms(a, b)
         if "bias" in trainable:
-            sq = sq + b.sum(1).square().sum(1)
+            state["bsum"] = b.sum(1)  # per-sample bias gradient, reused by clipped_sum
+            sq = sq + state["bsum"].square().sum(1)
         return sq
 
     def clipped_sum(self, state, c, trainable):
@@ -64,5 +65,5 @@ class ConvRule(LayerRule):
         if "weight" in trainable:
             out["weight"] = clipped_matrix_sum(a, b, c).reshape(state["shape"])
         if "bias" in trainable:
-            out["bias"] = c @ b.sum(1)
+            out["bias"] = c @ (state["bsum"] if "bsum" in state else b.sum(1))
         return out

@@ -19,7 +19,9 @@ class LinearRule(LayerRule):
         return F.linear(x, params["weight"], params.get("bias"))
 
     def grad_input(self, module, x, params, g):
-        return (g @ params["weight"].to(g.dtype)).to(x.dtype)
+        w = params["weight"]
+        gx = g @ (w if w.dtype == g.dtype else w.to(g.dtype))
+        return gx if gx.dtype == x.dtype else gx.to(x.dtype)
 
     def prepare(self, module, x, g, params) -> dict[str, Any]:
         if x.dim() == 1:
@@ -28,11 +30,10 @@ class LinearRule(LayerRule):
 
     def per_sample_sq_norms(self, state, trainable):
         a, b = state["a"], state["b"]
-        sq = torch.zeros(a.shape[0], device=a.device)
-        if "weight" in trainable:
-            sq = sq + matrix_sq_norms(a, b)
+        sq = matrix_sq_norms(a, b) if "weight" in trainable else torch.zeros(a.shape[0], device=a.device)
         if "bias" in trainable:
-            sq = sq + b.sum(1).square().sum(1)
+            state["bsum"] = b.sum(1)  # per-sample bias gradient, reused by clipped_sum
+            sq = sq + state["bsum"].square().sum(1)
         return sq
 
     def clipped_sum(self, state, c, trainable):
@@ -41,5 +42,5 @@ class LinearRule(LayerRule):
         if "weight" in trainable:
             out["weight"] = clipped_matrix_sum(a, b, c)
         if "bias" in trainable:
-            out["bias"] = c @ b.sum(1)
+            out["bias"] = c @ (state["bsum"] if "bsum" in state else b.sum(1))
         return out

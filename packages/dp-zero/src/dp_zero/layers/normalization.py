@@ -54,6 +54,17 @@ class LayerNormRule(_AffineNormRule):
     def normalise(self, module, x):
         return F.layer_norm(x, module.normalized_shape, None, None, module.eps)
 
+    def grad_input(self, module, x, params, g):
+        # torch's own LayerNorm backward kernel, fed the statistics of a weightless forward
+        shape = list(module.normalized_shape)
+        _, mean, rstd = torch.native_layer_norm(x, shape, None, None, module.eps)
+        w = params.get("weight")
+        gx, _, _ = torch.ops.aten.native_layer_norm_backward(
+            g.to(x.dtype), x, shape, mean, rstd, None if w is None else w.to(x.dtype), None,
+            [True, False, False],
+        )  # fmt: skip
+        return gx
+
     def reduce(self, module, t):
         n = math.prod(module.normalized_shape)
         return t.reshape(t.shape[0], -1, n).sum(1)
