@@ -95,21 +95,36 @@ def test_a_class_without_training_images_is_refused():
         run(thin, methods=["color-svm"])
 
 
+@pytest.fixture(scope="module")
+def ibean_rows():
+    """iBean with the fixed recipe (30 epochs): colour-SVM, colour-RF, the small CNN and the VGG-style
+    network, seeds 0 and 1 (several CPU minutes)."""
+    records = run(load_ibean(), methods=["color-svm", "color-rf", "cnn", "vgg"], seeds=[0, 1])
+    return {r["method"]: r for r in summarize(records)}
+
+
+def _best_colour(rows):
+    return max(rows["color-svm"]["accuracy"], rows["color-rf"]["accuracy"])
+
+
+@pytest.mark.slow
+def test_on_ibean_colour_histograms_and_the_cnns_all_beat_chance_by_a_wide_margin(ibean_rows):
+    # chance = 1/3 (balanced test split: 43/43/42); documented margin 0.25 (README)
+    for method in ("color-svm", "color-rf", "cnn", "vgg"):
+        assert ibean_rows[method]["accuracy"] > 1 / 3 + 0.25, method
+
+
+@pytest.mark.slow
+def test_on_ibean_the_vgg_style_network_beats_the_best_colour_histogram_baseline(ibean_rows):
+    # measured (README, 3 seeds): VGG-style 0.865 vs colour-SVM 0.789; documented margin 0.03
+    assert ibean_rows["vgg"]["accuracy"] > _best_colour(ibean_rows) + 0.03
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="measured on iBean 32x32, seed 0: colour-SVM 0.789 vs CNN 0.719 (12 epochs) / 0.766 (30 epochs); "
-    "the survey's claim does not hold here (README)",
+    reason="measured on iBean 32x32 (README, 3 seeds): the small 2-block CNN, 0.766, stays below "
+    "colour-SVM, 0.789; only the deeper VGG/ResNet-style networks beat colour histograms",
     strict=True,
 )
-def test_on_ibean_the_cnn_beats_the_best_colour_histogram_baseline_and_both_beat_chance():
-    data = load_ibean()
-    cfg = TrainConfig(epochs=20)
-    rows = {
-        r["method"]: r
-        for r in summarize(
-            run(data, methods=["color-svm", "color-rf", "cnn"], seeds=[0, 1], train_config=cfg)
-        )
-    }
-    best_colour = max(rows["color-svm"]["accuracy"], rows["color-rf"]["accuracy"])
-    assert best_colour > 1 / 3 + 0.15
-    assert rows["cnn"]["accuracy"] > best_colour
+def test_on_ibean_the_small_cnn_beats_the_best_colour_histogram_baseline(ibean_rows):
+    assert ibean_rows["cnn"]["accuracy"] > _best_colour(ibean_rows)
