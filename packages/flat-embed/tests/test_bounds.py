@@ -9,6 +9,7 @@ from flat_embed.bounds import (
     circle_bound_check,
     circle_lower_bound,
     curve_loss,
+    flat_torus_lower_bound,
     round_circle_loss,
 )
 from flat_embed.estimator import FlatEmbedding
@@ -129,6 +130,58 @@ def test_bad_arguments_are_rejected():
         curve_loss(circle(1.0), TWO_PI, 0.1, 10, strategy="knn")
     with pytest.raises(InputError, match=r"\(n, l\) rows"):
         curve_loss(lambda t: t[:, 0], TWO_PI, 0.1, 10)
+
+
+# -- the flat torus ------------------------------------------------------------------------
+
+
+def test_torus_bound_for_isometric_maps_is_the_clifford_value():
+    b = flat_torus_lower_bound(lam=2.0)
+    assert b["isometric"] == pytest.approx(3 * 2.0 / 256, rel=1e-14)
+    assert 0 < b["bound"] < b["isometric"]
+
+
+def test_scaled_clifford_torus_attains_the_torus_bound():
+    from flat_embed.gamma import analytic_limit, mc_loss
+    from flat_embed.manifolds import FlatTorus
+
+    b = flat_torus_lower_bound()
+    torus = FlatTorus()
+    # Γ-limit closed form of the scaled inclusion (gamma.py) equals the bound ...
+    assert analytic_limit(torus, scale=b["speed"])["total"] == pytest.approx(b["bound"], rel=1e-12)
+    # ... and the Monte Carlo loss reaches it at small ε
+    mc = mc_loss(torus, 0.025, 20000, scale=b["speed"])
+    assert mc["total"] == pytest.approx(b["bound"], rel=1e-3)
+
+
+def test_smooth_torus_maps_never_beat_the_torus_bound():
+    from flat_embed.losses import bending, distortion
+    from flat_embed.manifolds import FlatTorus
+    from flat_embed.pairs import PairSampler
+
+    b = flat_torus_lower_bound()
+    torus = FlatTorus()
+    rng = np.random.default_rng(1)
+    p, q, m, d = PairSampler(torus, "sphere", inside=False).sample_params(10000, 0.02, rng)
+    modes = [(1, 0), (0, 1), (1, 1), (1, -1), (2, 0), (0, 2)]
+    excess = []
+    for trial in range(20):
+        amp = 10.0 ** rng.uniform(-4, -2) if trial < 10 else rng.uniform(0.05, 0.5)
+        coef = amp * rng.standard_normal((len(modes), 2, 5))
+
+        def phi(x, coef=coef):
+            z = np.concatenate([b["speed"] * np.cos(x), b["speed"] * np.sin(x), 0 * x[:, :1]], 1)
+            for j, k in enumerate(modes):
+                a = x @ np.asarray(k, dtype=float)
+                z = z + np.cos(a)[:, None] * coef[j, 0] + np.sin(a)[:, None] * coef[j, 1]
+            return z
+
+        zx, zy, zm = phi(p), phi(q), phi(m)
+        loss = (distortion(zx, zy, d) + bending(zx, zy, zm, d)).mean()
+        excess.append(loss / b["bound"] - 1)
+    excess = np.array(excess)
+    assert excess.min() > -2e-3  # Monte Carlo error of 10000 pairs
+    assert excess[:10].min() < 5e-3
 
 
 # -- trained encoders on the image-rotation manifold (a closed curve of length 2π) -----------

@@ -29,6 +29,7 @@ _EXPORTS = {
     "compare": "flat_embed.baselines",
     "circle_lower_bound": "flat_embed.bounds",
     "circle_bound_check": "flat_embed.bounds",
+    "flat_torus_lower_bound": "flat_embed.bounds",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

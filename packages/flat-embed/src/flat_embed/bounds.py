@@ -1,4 +1,4 @@
-"""Topological lower bound of the loss on closed curves (spec section 3.6).
+"""Topological lower bounds of the loss on closed curves and the flat torus (spec section 3.6).
 
 A compact manifold has no zero-loss embedding: a closed curve must bend. For a
 closed curve C of length ℓ (e.g. the ``image-rotation`` family, ℓ = 2π·radius),
@@ -43,13 +43,39 @@ import numpy as np
 from core_utils import InputError
 from flat_embed.losses import bending, distortion, get_w
 
-__all__ = ["aliased_circle", "circle_bound_check", "circle_lower_bound", "curve_loss", "round_circle_loss"]
+__all__ = [
+    "aliased_circle",
+    "circle_bound_check",
+    "circle_lower_bound",
+    "curve_loss",
+    "flat_torus_lower_bound",
+    "round_circle_loss",
+]
 
 
 def _check_length(length: float) -> float:
     if not (np.isfinite(length) and length > 0):
         raise InputError(f"curve length must be a positive finite number, got {length}")
     return float(length)
+
+
+def _min_over_speed(mu: float, w: str | Callable[[Any], Any]) -> tuple[float, float]:
+    """(s*, min_s W(s) + μ s²)."""
+    from scipy.optimize import minimize_scalar
+
+    W = get_w(w)
+    if w == "sq2":
+        # (u − 1)² + μu with u = s², minimised at u = 1 − μ/2 (clipped at 0)
+        u = max(1 - mu / 2, 0.0)
+        return float(np.sqrt(u)), float((u - 1) ** 2 + mu * u)
+    # W decreases on (0, 1) and the bending term grows, so the minimiser is in (0, 1]
+    res = minimize_scalar(
+        lambda s: float(W(np.float64(s))) + mu * s * s,
+        bounds=(1e-9, 1.0),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    return float(res.x), float(res.fun)
 
 
 def circle_lower_bound(
@@ -74,28 +100,36 @@ def circle_lower_bound(
         ``isometric`` = μ, the lower bound among isometric encoders (|φ'| ≡ 1);
         ``mu`` = μ.
     """
-    from scipy.optimize import minimize_scalar
-
     R = _check_length(length) / (2 * np.pi)
     if not lam >= 0:
         raise InputError(f"lam must be >= 0, got {lam}")
     mu = lam / (64 * R * R)
-    W = get_w(w)
-    if w == "sq2":
-        # (u − 1)² + μu with u = s², minimised at u = 1 − μ/2 (clipped at 0)
-        u = max(1 - mu / 2, 0.0)
-        s = float(np.sqrt(u))
-        bound = (u - 1) ** 2 + mu * u
-    else:
-        # W decreases on (0, 1) and the bending term grows, so the minimiser is in (0, 1]
-        res = minimize_scalar(
-            lambda s: float(W(np.float64(s))) + mu * s * s,
-            bounds=(1e-9, 1.0),
-            method="bounded",
-            options={"xatol": 1e-12},
-        )
-        s, bound = float(res.x), float(res.fun)
+    s, bound = _min_over_speed(mu, w)
     return {"bound": float(bound), "speed": s, "radius": s * R, "isometric": mu, "mu": mu}
+
+
+def flat_torus_lower_bound(*, lam: float = 1.0, w: str | Callable[[Any], Any] = "sq2") -> dict[str, float]:
+    """Infimum of the limit loss over all encoders of the flat torus R²/(2πZ)² (``torus``).
+
+    With φ = Σ_k c_k e^{ik·x} (k ∈ Z²), averaging over unit directions v gives
+    ⨍⨍|∂²_v φ|² = (3/8) Σ|c_k|²|k|⁴ ≥ (3/8) Σ|c_k|²|k|² = (3/4) ⨍⨍|∂_v φ|²
+    (|k| ≥ 1 for k ≠ 0), hence L[φ] ≥ min_s W(s) + (3μ/4) s², μ = λ/64.
+    Equality needs only |k| = 1 modes and |∂_v φ| ≡ s*: the Clifford torus
+    (cos u, sin u, cos w, sin w) scaled by s*. For isometric φ the bound is
+    3λ/256 (spec 3.6), the Clifford torus's value; the flat torus has no
+    isometric C² embedding in R³ at all.
+
+    Returns
+    -------
+    dict
+        ``bound``, ``speed`` = s* (the optimal scale of the Clifford torus),
+        ``isometric`` = 3λ/256.
+    """
+    if not lam >= 0:
+        raise InputError(f"lam must be >= 0, got {lam}")
+    mu = 0.75 * lam / 64
+    s, bound = _min_over_speed(mu, w)
+    return {"bound": bound, "speed": s, "isometric": mu, "mu": mu}
 
 
 def round_circle_loss(
