@@ -105,3 +105,18 @@ def test_bad_user_tables_are_rejected(tmp_path, nodes, edges, match):
 def test_unknown_task_name_is_rejected():
     with pytest.raises(InputError, match="unknown data 'mnist'"):
         load_task("mnist")
+
+
+def test_superpixel_features_are_standardised_with_training_statistics_only():
+    """Raw super-pixel features in [0, 1] with a small spread stalled training at the uniform
+    prediction; they are z-scored with the training images' statistics (no labels, no test data)."""
+    from mmgraph.datasets import superpixel_digits
+
+    task = superpixel_digits(60, n_train=40)
+    train = torch.cat([task.graphs[i].x_superpixel for i in task.train_idx])
+    assert torch.allclose(train.mean(0), torch.zeros(4), atol=1e-5)
+    assert torch.allclose(train.std(0), torch.ones(4), atol=1e-5)
+    test = torch.cat([task.graphs[i].x_superpixel for i in task.test_idx])
+    assert not torch.allclose(test.mean(0), torch.zeros(4), atol=1e-3)  # test data not used
+    for g in task.graphs:
+        assert g.edge_index.max() < g.num_nodes and g.y.shape == (1,)

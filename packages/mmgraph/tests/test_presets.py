@@ -102,20 +102,21 @@ def test_rag_gat_learns_superpixel_digits_well_above_chance():
 
     torch.manual_seed(0)
     acc = fit(build_preset("rag_gat", task), task, seed=0, **PRESETS["rag_gat"].fit).metric
-    # measured seed 0/1: 0.36/0.34 (chance 0.10)
-    assert acc >= 0.30
+    # measured seeds 0/1/2: 0.52/0.40/0.54 (chance 0.10); graph-free 0.42/0.44/0.48
+    assert acc >= 0.40
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="measured seed 0/1: the graph-free bag of super-pixels (0.44/0.46) beats RAG-GAT-like "
-    "(0.36/0.34): node centroids already encode the digit's shape on these ~16-node graphs",
+    reason="measured on the full task (450/150 images), seeds 0/1/2: the graph-free bag of "
+    "super-pixels (0.720/0.800/0.787) beats RAG-GAT-like (0.640/0.727/0.660): node centroids "
+    "already encode the digit's shape on these ~16-node graphs",
     strict=True,
 )
 def test_rag_gat_beats_bag_of_superpixels():
     from mmgraph.datasets import superpixel_digits
 
-    acc, base = _run("rag_gat", superpixel_digits(200, n_train=150))
+    acc, base = _run("rag_gat", superpixel_digits())
     assert acc > base
 
 

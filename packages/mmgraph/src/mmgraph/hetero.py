@@ -30,7 +30,6 @@ each modality's graph instead of zeroing them, which changes GCN degrees).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import torch

@@ -230,7 +230,7 @@ register_preset(
         _RAG_GAT,
         _no_graph(_RAG_GAT),
         {"epochs": 60, "lr": 0.005, "batch_size": 32, "weight_decay": 0.0},
-        0.30,
+        0.40,
         "SLIC super-pixels of upsampled 8x8 digits instead of MNIST/CIFAR super-pixels",
     )
 )
