@@ -177,11 +177,12 @@ def test_smooth_torus_maps_never_beat_the_torus_bound():
             return z
 
         zx, zy, zm = phi(p), phi(q), phi(m)
-        loss = (distortion(zx, zy, d) + bending(zx, zy, zm, d)).mean()
-        excess.append(loss / b["bound"] - 1)
-    excess = np.array(excess)
-    assert excess.min() > -2e-3  # Monte Carlo error of 10000 pairs
-    assert excess[:10].min() < 5e-3
+        per_pair = distortion(zx, zy, d) + bending(zx, zy, zm, d)
+        stderr = per_pair.std(ddof=1) / np.sqrt(len(per_pair))
+        # never below the bound beyond 4 Monte Carlo standard errors
+        assert per_pair.mean() > b["bound"] - 4 * stderr
+        excess.append(per_pair.mean() / b["bound"] - 1)
+    assert min(excess[:10]) < 5e-3  # small perturbations of the optimum come close
 
 
 # -- trained encoders on the image-rotation manifold (a closed curve of length 2π) -----------
