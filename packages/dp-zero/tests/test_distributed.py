@@ -1,4 +1,4 @@
-"""DeepSpeed ZeRO 1/2/3 and FSDP2 on 2 gloo processes: with sigma = 0 the update equals the
+"""DeepSpeed ZeRO 1/2/3, FSDP2 and ZeroRedundancyOptimizer + DDP on 2 gloo processes: with sigma = 0 the update equals the
 single-process reference with explicit per-sample clipping (and world size 1); the noise is added
 once per optimizer step across ranks and micro-steps. One launch, hard timeout."""
 
@@ -20,8 +20,10 @@ UPDATES = [
     ["deepspeed", 3, "bf16", 1],
     ["deepspeed", 2, "fp16", 1],
     ["fsdp", 0, "fp32", 1],
+    ["zero-optimizer", 0, "fp32", 1],
+    ["zero-optimizer", 0, "fp32", 2],
 ]
-NOISE = [["deepspeed", 1, 2], ["deepspeed", 3, 2], ["fsdp", 0, 2]]
+NOISE = [["deepspeed", 1, 2], ["deepspeed", 3, 2], ["fsdp", 0, 2], ["zero-optimizer", 0, 2]]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,8 @@ def _max_err(update, ref):
 
 @pytest.mark.parametrize("key", [
     "deepspeed/stage1/fp32/gas1/w2", "deepspeed/stage2/fp32/gas1/w2", "deepspeed/stage3/fp32/gas1/w2",
-    "deepspeed/stage3/fp32/gas2/w2", "fsdp/stage0/fp32/gas1/w2",
+    "deepspeed/stage3/fp32/gas2/w2", "fsdp/stage0/fp32/gas1/w2", "zero-optimizer/stage0/fp32/gas1/w2",
+    "zero-optimizer/stage0/fp32/gas2/w2",
 ])  # fmt: skip
 def test_sigma0_update_equals_single_process_reference(results, key):
     assert _max_err(results["updates"][key], reference_update()) < 1e-6
@@ -68,7 +71,13 @@ def test_fp16_static_loss_scale_update(results):
 
 
 @pytest.mark.parametrize(
-    "key", ["deepspeed/stage1/gas2/w2", "deepspeed/stage3/gas2/w2", "fsdp/stage0/gas2/w2"]
+    "key",
+    [
+        "deepspeed/stage1/gas2/w2",
+        "deepspeed/stage3/gas2/w2",
+        "fsdp/stage0/gas2/w2",
+        "zero-optimizer/stage0/gas2/w2",
+    ],
 )
 def test_noise_std_is_sigma_r_once_across_ranks_and_micro_steps(results, key):
     vals = torch.tensor(results["noise"][key])

@@ -1,10 +1,13 @@
 """End to end on scikit-learn digits: DP training at epsilon = 8 reaches the documented accuracy
 and reports the accountant's epsilon; interrupted runs resume to the same result."""
 
+from dataclasses import asdict
+
 import pytest
 
 from core_utils import InputError
 from dp_zero.accounting import get_epsilon
+from dp_zero.launch import launch
 from dp_zero.training import TrainConfig, run, train
 
 
@@ -35,6 +38,32 @@ def test_resume_after_interruption_reproduces_the_run(tmp_path):
     assert rest["test_accuracy"] == full["test_accuracy"]
 
 
+@pytest.mark.parametrize("backend", ["fsdp", pytest.param("zero-optimizer", marks=pytest.mark.slow)])
+def test_distributed_resume_after_interruption_reproduces_the_run(tmp_path, backend):
+    # 2 gloo processes, DP-Adam (optimizer state sharded by FSDP2 / ZeroRedundancyOptimizer). One
+    # launch runs three trainings in turn, each from scratch: uninterrupted, stopped after 3 steps
+    # (checkpoint written), resumed from the checkpoint file.
+    cfg = TrainConfig(backend=backend, nproc=2, dataset="synthetic", epochs=0.5, batch_size=100,
+                      noise_multiplier=1.0, target_epsilon=None, optimizer="adam", lr=0.01, seed=5)  # fmt: skip
+    base = {**asdict(cfg), "out": str(tmp_path)}
+    runs = [{**asdict(cfg)}, {**base, "stop_after": 3}, {**base, "resume": True}]
+    res = launch({"task": "train_sequence", "backend": backend, "config": runs}, nproc=2, timeout=240)
+    full, part, rest = res["runs"]
+    assert part["steps"] == 3 and part["accountant_steps"] == 3
+    assert (tmp_path / "checkpoint.pt").is_file()
+    assert full["steps"] > 3
+    assert rest["steps_this_run"] == full["steps"] - 3
+    # same noise, same Poisson batches, same restored Adam state: the same trajectory
+    assert [v for _, v in rest["loss_curve"]] == pytest.approx(
+        [v for _, v in full["loss_curve"][3:]], rel=1e-5
+    )
+    assert rest["accountant_steps"] == full["accountant_steps"] == full["steps"]
+    assert rest["epsilon"] == pytest.approx(full["epsilon"])
+    assert rest["test_accuracy"] == full["test_accuracy"]
+    # and the resumed run did not start from the initial model: its first loss is the full run's
+    assert rest["loss_curve"][0][0] == 3
+
+
 @pytest.mark.parametrize(("kw", "match"), [
     (dict(batch_size=5000), "exceeds"),
     (dict(epochs=0), "epochs"),
@@ -44,6 +73,7 @@ def test_resume_after_interruption_reproduces_the_run(tmp_path):
     (dict(backend="deepspeed", nproc=2, deepspeed_config={"gradient_predivide_factor": 2.0}), "predivide"),
     (dict(backend="deepspeed", nproc=3, batch_size=64), "divisible"),
     (dict(backend="fsdp", nproc=2, precision="fp16"), "fp16"),
+    (dict(backend="zero-optimizer", nproc=2, precision="bf16"), "fp32 only"),
     (dict(dataset="cifar"), "dataset"),
 ])  # fmt: skip
 def test_bad_training_input_fails_before_training(kw, match):

@@ -57,6 +57,10 @@ def _initialize(backend: str, model, engine, *, stage: int, precision: str, gas:
             model, sgd, engine, stage=stage, precision=precision, micro_batch_size=micro,
             gradient_accumulation_steps=gas,
         )  # fmt: skip
+    if backend == "zero-optimizer":
+        from dp_zero.backends import zero_optimizer
+
+        return zero_optimizer.initialize(model, sgd, engine, gradient_accumulation_steps=gas)
     if backend == "fsdp":
         from dp_zero.backends import fsdp
 

@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_calibrate)
 
     p = sub.add_parser("train", help="private training (launches NPROC processes itself)")
-    p.add_argument("--backend", default="local", help="local, deepspeed or fsdp")
+    p.add_argument("--backend", default="local", help="local, deepspeed, fsdp or zero-optimizer")
     p.add_argument("--stage", type=int, default=2, help="ZeRO stage 1, 2 or 3 (deepspeed)")
     p.add_argument("--nproc", type=int, default=None, help="processes (default 1 local, 2 otherwise)")
     p.add_argument("--precision", default="fp32", help="fp32, bf16 or fp16 (static loss scale 1)")
@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("verify", help="run the method's oracles (norms, clipping, noise, accountant, ZeRO)")
-    p.add_argument("--backend", choices=("deepspeed", "fsdp", "none"), default="deepspeed")
+    p.add_argument("--backend", choices=("deepspeed", "fsdp", "zero-optimizer", "none"), default="deepspeed")
     p.add_argument("--nproc", type=int, default=2)
     p.add_argument("--stages", default="1,2,3")
     add_common_options(p)

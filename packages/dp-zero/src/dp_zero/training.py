@@ -67,6 +67,8 @@ class TrainConfig:
             raise InputError(f"--stage must be 1, 2 or 3, got {self.stage}")
         if self.backend == "local" and self.nproc != 1:
             raise InputError("--backend local runs one process: use --nproc 1")
+        if self.backend == "zero-optimizer" and self.precision != "fp32":
+            raise InputError("--backend zero-optimizer trains in fp32 only (use deepspeed or fsdp for bf16)")
         if self.backend != "deepspeed" and self.precision == "fp16":
             raise InputError("fp16 is supported with --backend deepspeed only (static loss scale)")
         if self.nproc < 1 or self.grad_accum < 1:
@@ -136,6 +138,12 @@ def make_trainer(cfg: TrainConfig, model, engine):
             micro_batch_size=micro, gradient_accumulation_steps=cfg.grad_accum,
             user_config=cfg.deepspeed_config,
         )  # fmt: skip
+    if cfg.backend == "zero-optimizer":
+        from dp_zero.backends import zero_optimizer
+
+        return zero_optimizer.initialize(
+            model, _optimizer_factory(cfg), engine, gradient_accumulation_steps=cfg.grad_accum
+        )
     if cfg.backend == "fsdp":
         from dp_zero.backends import fsdp
 
@@ -249,13 +257,16 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
 
 
 def _save(trainer, engine, out: Path, step: int) -> None:
+    """Atomic checkpoint of the model, optimizer, privacy engine and step (collective)."""
     state = {"step": step, "dp": engine.state_dict() if engine is not None else None}
     if hasattr(trainer, "ds"):
         trainer.ds.save_checkpoint(str(out / "deepspeed_checkpoint"), tag="last", client_state=state)
         return
-    if hasattr(trainer, "optimizer") and trainer.__class__.__name__ == "LocalTrainer":
-        state.update(model=trainer.model.state_dict(), optimizer=trainer.optimizer.state_dict())
-        save_checkpoint(out / "checkpoint.pt", state)
+    full = trainer.checkpoint_state()  # gathered on rank 0 by the distributed backends
+    if full is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(out / "checkpoint.pt", {**state, **full})
+    _barrier()  # no rank runs on (or exits) before the file is complete
 
 
 def _load(trainer, engine, out: Path) -> int:
@@ -263,17 +274,21 @@ def _load(trainer, engine, out: Path) -> int:
         path, state = trainer.ds.load_checkpoint(str(out / "deepspeed_checkpoint"))
         if path is None:
             raise InputError(f"no DeepSpeed checkpoint under {out}")
-    elif trainer.__class__.__name__ == "LocalTrainer":
+    else:
         if not (out / "checkpoint.pt").is_file():
             raise InputError(f"no checkpoint at {out / 'checkpoint.pt'}")
         state = load_checkpoint(out / "checkpoint.pt")
-        trainer.model.load_state_dict(state["model"])
-        trainer.optimizer.load_state_dict(state["optimizer"])
-    else:
-        raise InputError("--resume is supported with the local and deepspeed backends")
+        trainer.load_checkpoint_state(state)
     if engine is not None:
         engine.load_state_dict(state["dp"])
     return int(state["step"])
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
 
 
 def run(cfg: TrainConfig, *, timeout: float = 1800.0) -> dict[str, Any]:

@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         from dp_zero.training import TrainConfig, train
 
         result = train(TrainConfig(**spec["config"]), rank=rank, world_size=world)
+    elif task == "train_sequence":
+        # several runs one after another in the same process group (e.g. a run, an interrupted
+        # run and its resumption): each builds its model, backend and engine from scratch
+        from dp_zero.training import TrainConfig, train
+
+        result = {"runs": [train(TrainConfig(**c), rank=rank, world_size=world) for c in spec["config"]]}
     elif task == "bench":
         from dp_zero.bench import bench_worker
 

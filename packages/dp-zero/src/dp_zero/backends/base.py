@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
 from dp_zero.engine import DPZeroEngine
 
-BACKENDS = ("local", "deepspeed", "fsdp")
+BACKENDS = ("local", "deepspeed", "fsdp", "zero-optimizer")
 
 
 class Trainer:
@@ -32,6 +34,16 @@ class Trainer:
     @property
     def dtype(self) -> torch.dtype:
         return next(self.model.parameters()).dtype
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        """Full model and optimizer state for a checkpoint, on rank 0 (``None`` on other ranks).
+
+        Collective on distributed backends: every rank must call it."""
+        raise NotImplementedError(f"{type(self).__name__} has no checkpoint support")
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`checkpoint_state` returned (every rank passes the full state)."""
+        raise NotImplementedError(f"{type(self).__name__} has no checkpoint support")
 
     def close(self) -> None:
         """Release process-group resources held by the backend."""

@@ -6,6 +6,8 @@ post-backward reduce-scatter, which averages over ranks as DeepSpeed does.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -42,6 +44,26 @@ class FSDPTrainer(Trainer):
     @property
     def dtype(self) -> torch.dtype:
         return self._dtype
+
+    def checkpoint_state(self) -> dict[str, Any] | None:
+        """Unsharded model and optimizer state gathered to rank 0 (``None`` elsewhere); collective."""
+        import torch.distributed as dist
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict
+
+        opts = StateDictOptions(full_state_dict=True, cpu_offload=True)
+        model_state, optim_state = get_state_dict(self.model, self.optimizer, options=opts)
+        if dist.get_rank() != 0:
+            return None
+        return {"model": model_state, "optimizer": optim_state}
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        """Re-shard a full (unsharded) state onto this rank's parameters and optimizer."""
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_state_dict
+
+        set_state_dict(
+            self.model, self.optimizer, model_state_dict=state["model"],
+            optim_state_dict=state["optimizer"], options=StateDictOptions(full_state_dict=True),
+        )  # fmt: skip
 
 
 def initialize(
