@@ -29,3 +29,28 @@ def test_step_memory_runs_each_mode_in_a_fresh_process_and_excludes_the_setup():
     assert step > 0
     if res["peak_rss_reset"]:  # Linux: measured above the resident memory of torch and the setup
         assert step < total
+
+
+@pytest.mark.slow
+def test_budget_experiment_rows_bitops_scaling_and_resume(tmp_path, tiny_search_cfg):
+    import dataclasses
+
+    from quantnas.benchmark import budget_experiment
+    from quantnas.pareto import dominates
+    from quantnas.train import TrainConfig
+
+    scfg = dataclasses.replace(tiny_search_cfg, images="builtin")
+    tcfg = TrainConfig(epochs=1, steps_per_epoch=2, batch_size=2, lr_crop=8)
+    res = budget_experiment(scfg, tcfg, penalties=(0.0,), eval_crop=48, work_dir=tmp_path)
+    rows = {r["label"]: r for r in res["table"]}
+    assert list(rows) == ["quantnas-eta0", "uniform4", "uniform8", "bicubic"]
+    # BitOps = MACs * b_w * b_a: the same architecture at 8 bits costs 64/16 = 4x its 4-bit version
+    # (up to ADQ's tiny float 1x1 scale convs, counted at 32 bits whatever the blocks' bits)
+    assert rows["uniform8"]["gbitops"] == pytest.approx(4 * rows["uniform4"]["gbitops"], rel=1e-4)
+    searched = [p for p in res["points"] if p.group == "searched"]
+    for p in res["points"]:
+        if p.group == "uniform":
+            expect = any(dominates(s, p) for s in searched)
+            assert res["uniform_dominated_by_searched"][p.label] == expect
+    again = budget_experiment(scfg, tcfg, penalties=(0.0,), eval_crop=48, work_dir=tmp_path)
+    assert [r["psnr"] for r in again["table"]] == [r["psnr"] for r in res["table"]]

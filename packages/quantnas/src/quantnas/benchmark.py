@@ -268,3 +268,84 @@ def pareto_experiment(
         "psnr_spread_noise_db": spread("searched"),
         "psnr_spread_direct_db": spread("direct"),
     }
+
+
+def _budget_run(
+    group: str, label: str, kind: str, scfg: Any, tcfg: Any, kw: dict[str, Any], out_dir: Any
+) -> tuple[str, Any]:
+    """One run of :func:`budget_experiment` (top level so that a process pool can run it)."""
+    from quantnas.data import builtin_images
+    from quantnas.pipeline import run_baseline, search_train_evaluate
+
+    torch.set_num_threads(1)
+    train_imgs, eval_imgs = builtin_images("train"), builtin_images("eval")
+    if kind == "search":
+        return group, search_train_evaluate(label, scfg, tcfg, train_imgs, eval_imgs, out_dir=out_dir, **kw)
+    return group, run_baseline(kind, scfg, tcfg, train_imgs, eval_imgs, out_dir=out_dir, **kw)
+
+
+def budget_experiment(
+    scfg: Any,
+    tcfg: Any,
+    *,
+    penalties: tuple[float, ...] = (1e-3, 1e-2),
+    seed: int = 0,
+    eval_crop: int | None = 128,
+    work_dir: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """QuantNAS at several BitOps penalties vs uniform 4/8-bit fixed architectures, one seed.
+
+    The Pareto question of the paper at a larger budget than :func:`pareto_experiment`: every model
+    gets the same QAT budget ``tcfg``. With ``work_dir`` every run checkpoints there and a rerun
+    resumes; ``jobs > 1`` runs that many models at once, each in its own process with one thread.
+    Returns the rows, the points and, per uniform model, whether a searched one dominates it.
+    """
+    import dataclasses
+    from pathlib import Path
+
+    from quantnas.pareto import ModelPoint, dominated_by_group
+
+    def sub(name: str) -> Path | None:
+        return Path(work_dir) / name if work_dir is not None else None
+
+    kw = {"eval_crop": eval_crop, "quiet": quiet, "seed": seed}
+    tasks = [
+        ("searched", f"quantnas-eta{eta:g}", "search", dataclasses.replace(scfg, penalty=eta))
+        for eta in penalties
+    ]
+    tasks += [("uniform", k, k, scfg) for k in ("uniform4", "uniform8")] + [
+        ("bicubic", "bicubic", "bicubic", scfg)
+    ]
+    args = [(g, label, kind, cfg, tcfg, kw, sub(label)) for g, label, kind, cfg in tasks]
+    if jobs > 1:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
+            rows = list(ex.map(_budget_run, *zip(*args, strict=True)))
+    else:
+        rows = [_budget_run(*a) for a in args]
+    table = [
+        {
+            "group": g,
+            "label": r.label,
+            "psnr": r.psnr,
+            "ssim": r.ssim,
+            "gbitops": r.bitops / 1e9,
+            "params": r.params,
+            "psnr_exported": r.export_psnr,
+            "bits": r.genotype.bits_histogram() if r.genotype is not None else None,
+            "genotype": r.genotype.to_dict() if r.genotype is not None else None,
+        }
+        for g, r in rows
+    ]
+    points = [
+        ModelPoint(r["label"], r["group"], r["gbitops"] * 1e9, r["psnr"])
+        for r in table
+        if r["group"] != "bicubic"
+    ]
+    return {
+        "table": table,
+        "points": points,
+        "uniform_dominated_by_searched": dominated_by_group(points, "searched", "uniform"),
+    }
