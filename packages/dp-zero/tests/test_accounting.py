@@ -115,3 +115,40 @@ def test_calibration_needs_exactly_one_horizon():
     with pytest.raises(InputError, match="epochs"):
         get_noise_multiplier(1.0, 1e-5, 0.01, epochs=0)
     assert math.isfinite(get_noise_multiplier(1.0, 1e-5, 0.01, steps=100))
+
+
+@pytest.mark.parametrize(
+    ("q", "sigma", "steps", "want"),
+    [pytest.param(0.01, 4.0, 10000, 0.9569, marks=pytest.mark.slow), (1024 / 50000, 1.0, 147, 1.6912)],
+)
+def test_glw_numerical_composition_matches_spec_and_opacus_prv(q, sigma, steps, want):
+    from opacus.accountants import PRVAccountant
+
+    got = get_epsilon(q, sigma, steps, 1e-5, "glw")
+    assert got == pytest.approx(want, rel=1e-3)  # spec section 3, PRV column
+    acc = PRVAccountant()  # an independent implementation of the same method
+    acc.history = [(sigma, q, steps)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert got == pytest.approx(acc.get_epsilon(1e-5), rel=1e-3)
+    assert got < get_epsilon(q, sigma, steps, 1e-5, "rdp")
+
+
+def test_glw_composes_heterogeneous_segments():
+    acc = PrivacyAccountant("glw")
+    acc.history = [(1.0, 0.02, 60), (1.0, 0.02, 40)]  # two segments of one mechanism = one of 100
+    assert acc.get_epsilon(1e-5) == pytest.approx(get_epsilon(0.02, 1.0, 100, 1e-5, "glw"), rel=2e-3)
+    acc.history = [(1.0, 0.02, 100), (2.0, 0.05, 50)]
+    mixed = acc.get_epsilon(1e-5)
+    rdp = PrivacyAccountant("rdp", list(acc.history)).get_epsilon(1e-5)
+    assert get_epsilon(0.02, 1.0, 100, 1e-5, "glw") < mixed < rdp
+
+
+@pytest.mark.slow  # about 20 numerical compositions (bisection)
+def test_glw_calibration_inverts_the_account():
+    q, eps = 1024 / 50000, 2.0
+    sigma = get_noise_multiplier(eps, 1e-5, q, epochs=1, accounting="glw")
+    steps = int(1 / q)
+    assert get_epsilon(q, sigma, steps, 1e-5, "glw") <= eps
+    assert get_epsilon(q, sigma * 0.98, steps, 1e-5, "glw") > eps
+    assert sigma < get_noise_multiplier(eps, 1e-5, q, epochs=1)  # tighter account, less noise

@@ -5,7 +5,9 @@ Mironov, Talwar and Zhang, "Rényi Differential Privacy of the Sampled Gaussian 
 with the RDP -> (epsilon, delta) conversion of Balle et al. (2020, Theorem 21), the same conversion
 and order grid Opacus uses, so the numbers agree with ``opacus.accountants.RDPAccountant``.
 
-The PRV accountant (Gopi, Lee and Wutschitz, 2021) is offered through Opacus when it is installed.
+The PRV accountant (Gopi, Lee and Wutschitz, 2021) is offered through Opacus (``'prv'``) and, as
+the official engine's ``'glw'`` mode, through the authors' ``prv-accountant`` package, which also
+composes segments with different ``(sigma, q)``.
 """
 
 from __future__ import annotations
@@ -183,6 +185,40 @@ def prv_epsilon(q: float, sigma: float, steps: int, delta: float) -> float:
         return float(acc.get_epsilon(delta=delta))
 
 
+def glw_epsilon_history(history: Sequence[tuple[float, float, int]], delta: float) -> float:
+    """Epsilon of a composition of Poisson-subsampled Gaussian segments ``(sigma, q, steps)`` by
+    numerical composition of privacy random variables (Gopi, Lee and Wutschitz, "Numerical
+    composition of differential privacy", NeurIPS 2021; the official engine's ``'glw'`` mode).
+
+    Uses the authors' ``prv-accountant`` package (optional dependency) with Opacus' PRV error
+    budget (``eps_error = 0.01``, ``delta_error = delta / 1000``) and returns the certified upper
+    bound of the epsilon interval, so the reported epsilon is never an underestimate.
+    """
+    segments = [(float(s), float(q), int(k)) for s, q, k in history if int(k) > 0]
+    for s, q, k in segments:
+        _check(q, s, k, delta)
+    if not segments:
+        return 0.0
+    try:
+        from prv_accountant import PoissonSubsampledGaussianMechanism, PRVAccountant
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputError("the 'glw' accountant needs prv-accountant: pip install 'dp-zero[glw]'") from None
+    prvs = [
+        PoissonSubsampledGaussianMechanism(sampling_probability=q, noise_multiplier=s) for s, q, _ in segments
+    ]
+    steps = [k for _, _, k in segments]
+    acc = PRVAccountant(prvs=prvs, max_self_compositions=steps, eps_error=0.01, delta_error=delta / 1000)
+    _, _, eps_upper = acc.compute_epsilon(delta=delta, num_self_compositions=steps)
+    return float(eps_upper)
+
+
+@register_accountant("glw")
+def glw_epsilon(q: float, sigma: float, steps: int, delta: float) -> float:
+    """Epsilon from GLW numerical composition (see :func:`glw_epsilon_history`)."""
+    _check(q, sigma, steps, delta)
+    return glw_epsilon_history([(sigma, q, steps)], delta)
+
+
 def get_epsilon(q: float, sigma: float, steps: int, delta: float, accounting: str = "rdp") -> float:
     """Epsilon spent after ``steps`` steps at sample rate ``q`` and noise multiplier ``sigma``."""
     if accounting not in ACCOUNTANTS:
@@ -259,9 +295,11 @@ class PrivacyAccountant:
         """Epsilon of the whole history (RDP curves add across segments)."""
         if not self.history:
             return 0.0
+        if self.accounting == "glw":  # composes heterogeneous segments numerically
+            return glw_epsilon_history(self.history, delta)
         if len(self.history) == 1 or self.accounting != "rdp":
             if len(self.history) > 1:
-                raise InputError("the PRV option accounts a single (sigma, q) segment only")
+                raise InputError("the PRV option accounts a single (sigma, q) segment only: use rdp or glw")
             sigma, q, k = self.history[0]
             return get_epsilon(q, sigma, k, delta, self.accounting)
         total = np.zeros(len(DEFAULT_ALPHAS))

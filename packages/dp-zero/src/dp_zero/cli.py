@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sigma", type=float, required=True, help="noise multiplier")
     p.add_argument("--steps", type=int, required=True)
     p.add_argument("--delta", type=float, default=1e-5)
-    p.add_argument("--accounting", choices=("rdp", "prv"), default="rdp")
+    p.add_argument("--accounting", choices=("rdp", "prv", "glw"), default="rdp")
     add_common_options(p)
     p.set_defaults(func=_account)
 
@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=float, default=None)
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--delta", type=float, default=1e-5)
-    p.add_argument("--accounting", choices=("rdp", "prv"), default="rdp")
+    p.add_argument("--accounting", choices=("rdp", "prv", "glw"), default="rdp")
     add_common_options(p)
     p.set_defaults(func=_calibrate)
 
@@ -254,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-grad-norm", type=float, default=None)
     p.add_argument("--clipping-fn", default=None, help="automatic, abadi or global")
     p.add_argument("--clipping-style", default=None, help="layer-wise or all-layer (local only)")
-    p.add_argument("--accounting", default=None, help="rdp or prv")
+    p.add_argument("--accounting", default=None, help="rdp, prv or glw")
     p.add_argument("--non-private", action="store_true", help="train without DP (baseline)")
     p.add_argument("--checkpoint-every", type=int, default=None, help="checkpoint every N steps in --out")
     p.add_argument("--resume", action="store_true", help="resume from the checkpoint in --out")
