@@ -169,3 +169,14 @@ def test_user_tables_with_nan_exit_2(tmp_path, capsys):
     nodes.write_text("id,label,img:0\nn1,0,nan\nn2,1,0.2\n")
     assert main(["train", "--preset", "funet", "--data", str(nodes), "--quiet"]) == 2
     assert "NaN" in capsys.readouterr().err
+
+
+def test_train_with_sampled_neighbourhoods_and_a_bad_fan_out(tmp_path, capsys):
+    args = ["train", "--preset", "funet", "--epochs", "3", "--neighbors", "5,5", "--quiet"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    rec = json.loads((tmp_path / "result.json").read_text())
+    assert 0 <= rec["metrics"]["accuracy"] <= 1
+    capsys.readouterr()
+    assert main(["train", "--preset", "funet", "--neighbors", "5,x", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--neighbors" in err[0]

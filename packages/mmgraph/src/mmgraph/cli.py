@@ -38,6 +38,7 @@ class TrainConfig:
     weight_decay: float = -1.0
     batch_size: int = 0
     baseline: bool = False
+    neighbors: str = ""
 
 
 @dataclass
@@ -173,10 +174,16 @@ def _train(args: argparse.Namespace) -> int:
             "blueprint": args.blueprint,
             "epochs": args.epochs,
             "baseline": args.baseline or None,
+            "neighbors": args.neighbors,
         },
     )
     preset = get_preset(cfg.preset)
     fit_kw = dict(preset.fit)
+    if cfg.neighbors:
+        try:
+            fit_kw["num_neighbors"] = [int(k) for k in cfg.neighbors.split(",")]
+        except ValueError:
+            raise InputError(f"--neighbors takes comma-separated integers, got {cfg.neighbors!r}") from None
     for key, unset in (("epochs", 0), ("lr", 0.0), ("weight_decay", -1.0), ("batch_size", 0)):
         if getattr(cfg, key) != unset:
             fit_kw[key] = getattr(cfg, key)
@@ -416,6 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--baseline", action="store_true", help="also train the preset's non-graph baseline")
+    p.add_argument(
+        "--neighbors",
+        default=None,
+        help="fan-out per hop, e.g. 10,5 (-1 = all): neighbour-sampled mini-batches of training nodes",
+    )
     add_common_options(p)
     p.set_defaults(func=_train)
 

@@ -79,12 +79,16 @@ def fit(
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 50,
     prepared: list[Any] | None = None,
+    num_neighbors: list[int] | None = None,
 ) -> FitResult:
     """Train ``model`` on ``task`` with Adam and report the test metric.
 
     Node tasks on one graph train full-batch on ``train_mask``; tasks over many graphs use PyG's
     ``DataLoader`` with ``batch_size`` graphs. With ``checkpoint`` the model and optimiser are
     saved atomically every ``checkpoint_every`` epochs and training resumes from the file.
+    With ``num_neighbors`` (one count per hop, ``-1`` = all) a node task on one graph trains in
+    mini-batches of ``batch_size`` training nodes with sampled neighbourhoods
+    (:func:`mmgraph.sampling.neighbor_loader`); evaluation stays full batch.
     """
     from torch_geometric.loader import DataLoader
 
@@ -105,13 +109,39 @@ def fit(
         start, result.losses = int(state["epoch"]), list(state["losses"])
     multi = isinstance(task.data, list)
     loader = None
+    sampled = num_neighbors is not None and not multi
+    if sampled:
+        from mmgraph.hetero import is_hetero
+        from mmgraph.sampling import neighbor_loader
+
+        if is_hetero(graphs[0]):
+            raise InputError("neighbour sampling works on homogeneous Data, not HeteroData")
+        loader = neighbor_loader(
+            graphs[0].cpu(),
+            list(num_neighbors or []),
+            input_nodes=graphs[0].train_mask.cpu(),
+            batch_size=batch_size,
+            shuffle=True,
+            generator=gens.torch,
+        )
     if multi:
         train_graphs = [graphs[i] for i in task.train_idx]
         loader = DataLoader(train_graphs, batch_size=batch_size, shuffle=True, generator=gens.torch)
     bar = progress(range(start, epochs), total=epochs - start, desc=f"train {task.name}", quiet=quiet)
     for epoch in bar:
         model.train()
-        if multi:
+        if sampled:
+            total, count = 0.0, 0
+            for batch in loader:
+                batch = batch.to(device)
+                bs = int(batch.batch_size)
+                opt.zero_grad()
+                loss = _loss(task.kind, model(batch)[:bs], batch.y[:bs])
+                loss.backward()
+                opt.step()
+                total, count = total + loss.item() * bs, count + bs
+            result.losses.append(total / count)
+        elif multi:
             total, count = 0.0, 0
             for batch in loader:
                 opt.zero_grad()
