@@ -78,6 +78,28 @@ def test_ccm_finds_no_coupling_between_independent_systems():
     assert not res.x_drives_y and not res.y_drives_x
 
 
+def test_a_shared_seasonal_cycle_gives_skill_without_convergence_and_deseasonalising_removes_it():
+    pytest.importorskip("pyEDM")
+    n = 800
+    cycle = np.tile([0.0, 1.0, 0.3, -0.8], n // 4)
+    a = coupled_logistic(n, beta_yx=0.0)["x"].to_numpy() + cycle  # independent systems ...
+    b = logistic_map(n, r=3.7, x0=0.21) + cycle  # ... sharing only the seasonal cycle
+    df = pd.DataFrame({"a": a, "b": b})
+    raw = ccm_driver_check(df, "a", "b", E=2, sample=20)
+    assert raw.rho_x_from_y[-1] > 0.8  # the season alone cross-maps ...
+    assert not raw.x_drives_y and not raw.y_drives_x  # ... but skill does not grow with the library
+    clean = ccm_driver_check(df, "a", "b", E=2, sample=20, seasonal_period=4)
+    assert max(clean.rho_x_from_y[-1], clean.rho_y_from_x[-1]) < 0.2
+
+
+def test_ccm_skips_nan_rows_and_still_finds_the_driver():
+    pytest.importorskip("pyEDM")
+    df = coupled_logistic(1000)
+    df.loc[500, "y"] = np.nan
+    res = ccm_driver_check(df, "x", "y", E=2, sample=20)
+    assert res.n_nan_rows == 1 and res.x_drives_y and not res.y_drives_x
+
+
 def test_ccm_rejects_bad_input():
     pytest.importorskip("pyEDM")
     df = coupled_logistic(100)

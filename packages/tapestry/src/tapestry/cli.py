@@ -308,11 +308,22 @@ def _ccm(args: argparse.Namespace) -> int:
                 f"--lib-sizes must be a comma list of integers, got {args.lib_sizes!r}"
             ) from None
     res = ccm_driver_check(
-        df, args.x, args.y, E=args.E, tau=args.tau, lib_sizes=lib, sample=args.sample, seed=args.seed
+        df,
+        args.x,
+        args.y,
+        E=args.E,
+        tau=args.tau,
+        lib_sizes=lib,
+        sample=args.sample,
+        exclusion_radius=args.exclusion_radius,
+        seasonal_period=args.period or None,
+        seed=args.seed,
     )
     print(json.dumps(res.as_dict()) if args.json else res.summary())
-    if res.n_dropped:
-        print(f"dropped {res.n_dropped} rows with NaN", file=sys.stderr)
+    if res.n_nan_rows:
+        print(
+            f"{res.n_nan_rows} rows with NaN: embedding vectors touching them were skipped", file=sys.stderr
+        )
     if args.out is not None:
         ccm_plot(res, args.out / "ccm.png")
         write_result(
@@ -532,6 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--E", type=int, default=3, help="embedding dimension")
     p.add_argument("--tau", type=int, default=-1, help="embedding delay (negative: back in time)")
     p.add_argument("--sample", type=int, default=30, help="random libraries per size")
+    p.add_argument("--exclusion-radius", type=int, default=0, help="skip neighbours this close in time")
+    p.add_argument("--period", type=int, default=0, help="remove this seasonal cycle first (0: none)")
     p.add_argument("--lib-sizes", default=None, help="comma list of library sizes (default: 6 sizes)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")

@@ -159,7 +159,7 @@ class CCMResult:
     E: int
     min_rho: float
     min_gain: float
-    n_dropped: int = 0
+    n_nan_rows: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -171,7 +171,7 @@ class CCMResult:
             f"rho_{self.y}_from_{self.x}": self.rho_y_from_x.round(4).tolist(),
             f"{self.x}_drives_{self.y}": self.x_drives_y,
             f"{self.y}_drives_{self.x}": self.y_drives_x,
-            "n_dropped_nan_rows": self.n_dropped,
+            "n_nan_rows": self.n_nan_rows,
         }
 
     def summary(self) -> str:
@@ -204,6 +204,7 @@ def ccm_driver_check(
     min_rho: float = 0.3,
     min_gain: float = 0.1,
     exclusion_radius: int = 0,
+    seasonal_period: int | None = None,
     seed: int = 0,
 ) -> CCMResult:
     """Does X drive Y, Y drive X, both or neither? Convergent cross mapping with ``pyEDM.CCM``.
@@ -215,13 +216,21 @@ def ccm_driver_check(
     Parameters
     ----------
     data : DataFrame
-        Columns ``x`` and ``y`` (rows equally spaced in time; rows with NaN are dropped).
+        Columns ``x`` and ``y`` (rows equally spaced in time; embedding vectors touching a NaN
+        are skipped by pyEDM and the NaN rows are counted in ``n_nan_rows``).
     E, tau : int
         Embedding dimension and delay of the shadow manifolds (pyEDM convention: tau < 0).
     lib_sizes : sequence of int
         Library sizes (default 6 sizes from 2E + 10 to 80 % of the rows).
     sample : int
         Random libraries per size (pyEDM ``sample``).
+    exclusion_radius : int
+        Neighbours closer in time than this are not used (pyEDM ``exclusionRadius``).
+    seasonal_period : int, optional
+        Subtract each season's mean (row t is season ``t mod period``) from both series first.
+        A shared seasonal cycle makes each series "predict" the other's season and gives
+        spurious cross-map skill (e.g. annual sunspots held constant over four seasons against
+        seasonal SST).
     """
     try:
         from pyEDM import CCM
@@ -239,13 +248,16 @@ def ccm_driver_check(
         raise InputError("x and y must be different variables")
     if E < 1 or tau == 0 or sample < 1:
         raise InputError(f"need E >= 1, tau != 0 and sample >= 1, got E={E}, tau={tau}, sample={sample}")
-    df = data[[x, y]].astype(float)
-    n_nan = int(df.isna().any(axis=1).sum())
-    if n_nan:
-        df = df.dropna()
+    df = data[[x, y]].astype(float).reset_index(drop=True)
+    n_nan = int(df.isna().any(axis=1).sum())  # kept in place (time stays aligned); pyEDM skips them
+    if seasonal_period is not None:
+        if seasonal_period < 2:
+            raise InputError(f"seasonal_period must be >= 2, got {seasonal_period}")
+        season = np.arange(len(df)) % seasonal_period
+        df = df - df.groupby(season).transform("mean")
     if (df.std() == 0).any():
         raise InputError("CCM needs non-constant x and y")
-    n_valid = len(df) - (E - 1) * abs(tau)
+    n_valid = len(df) - n_nan - (E - 1) * abs(tau)
     if lib_sizes is None:
         lo, hi = 2 * E + 10, int(0.8 * n_valid)
         if hi <= lo:
@@ -281,5 +293,5 @@ def ccm_driver_check(
         E=E,
         min_rho=min_rho,
         min_gain=min_gain,
-        n_dropped=n_nan,
+        n_nan_rows=n_nan,
     )
