@@ -120,3 +120,14 @@ def test_superpixel_features_are_standardised_with_training_statistics_only():
     assert not torch.allclose(test.mean(0), torch.zeros(4), atol=1e-3)  # test data not used
     for g in task.graphs:
         assert g.edge_index.max() < g.num_nodes and g.y.shape == (1,)
+
+
+def test_per_pixel_bayes_ceiling_matches_the_best_threshold_on_samples():
+    from mmgraph.datasets import per_pixel_bayes_accuracy
+
+    rng = np.random.default_rng(0)
+    y = rng.random(200_000) < 0.3
+    x = y + rng.normal(0.0, 0.8, y.size)
+    best = max(float(((x > t) == y).mean()) for t in np.linspace(0.0, 2.0, 201))
+    assert abs(best - per_pixel_bayes_accuracy(0.3, 0.8)) < 0.005
+    assert abs(per_pixel_bayes_accuracy(0.5, 0.8) - 0.734) < 0.001  # Phi(0.625)
