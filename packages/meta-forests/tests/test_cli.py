@@ -27,7 +27,7 @@ def test_unknown_command_is_one_line_exit_2(capsys):
 def test_demo_writes_result_with_headline_and_figure(tmp_path):
     out = tmp_path / "demo"
     # the demo's own settings, shrunk so the test stays fast
-    assert main(["demo", "--out", str(out), "--quiet", "--set", "n_trees=20", "--set", "n_meta_tasks=4"]) == 0
+    assert main(["demo", "--out", str(out), "--quiet", "--set", "n_trees=12", "--set", "n_meta_tasks=3"]) == 0
     rec = json.loads((out / "result.json").read_text())
     assert rec["headline"].startswith("demo: rotated-digits")
     methods = [r["method"] for r in rec["metrics"]["summary"]]
