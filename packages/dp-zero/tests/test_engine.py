@@ -102,6 +102,26 @@ def test_loss_scale_is_undone_and_reapplied():
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-8)
 
 
+def test_fp16_parameters_with_a_static_loss_scale_give_the_fp32_update():
+    # the DeepSpeed fp16 path without DeepSpeed: half-precision layers, backprop multiplied by a
+    # static loss scale; the engine promotes to fp32, undoes the scale for clipping, re-applies it
+    # to the private gradient and casts it to the parameters' fp16
+    torch.manual_seed(5)
+    model = nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.LayerNorm(16), nn.Linear(16, 3))
+    x, y = torch.randn(8, 5), torch.randint(0, 3, (8,))
+    ref = copy.deepcopy(model)
+    _engine(noise_multiplier=0.0, clipping_fn="abadi", max_grad_norm=0.5).convert(ref)
+    F.cross_entropy(ref(x), y).backward()
+    half = copy.deepcopy(model).half()
+    eng = _engine(noise_multiplier=0.0, clipping_fn="abadi", max_grad_norm=0.5)
+    eng.convert(half)
+    eng.attach(BackendScaling(loss_scale=256.0))
+    (F.cross_entropy(half(x.half()).float(), y) * 256.0).backward()
+    for a, b in zip(half.parameters(), ref.parameters()):
+        assert a.grad.dtype == torch.float16
+        torch.testing.assert_close(a.grad.float() / 256.0, b.grad, rtol=2e-2, atol=2e-3)
+
+
 def test_automatic_clipping_is_invariant_to_the_loss_scale_up_to_gamma():
     torch.manual_seed(2)
     model = nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 3))

@@ -71,9 +71,10 @@ def _initialize(backend: str, model, engine, *, stage: int, precision: str, gas:
 
 
 def _one_step(trainer, x_local, y_local, gas: int, zero_loss: bool) -> None:
+    device = next(trainer.model.parameters()).device  # DeepSpeed on a GPU moved the model there
     for xm, ym in zip(x_local.chunk(gas), y_local.chunk(gas)):
-        out = trainer.model(xm)
-        loss = F.cross_entropy(out.float(), ym)
+        out = trainer.model(xm.to(device))
+        loss = F.cross_entropy(out.float(), ym.to(device))
         trainer.backward(loss * 0 if zero_loss else loss)
         trainer.step()
 
