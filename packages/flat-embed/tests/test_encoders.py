@@ -44,21 +44,20 @@ def test_standardisation_buffer_is_part_of_the_state():
 
 def test_cnn_trained_on_image_rotation_approaches_the_round_circle_optimum():
     """Behaviour, not shape: on the rotation family (a closed curve of length 2π) the trained CNN's
-    loss falls from the warm start to within a few percent of the topological bound L_*, never below."""
+    loss comes within a few percent of the topological bound L_* and never below it. (The warm
+    start alone is at 26 L_*, README; a map that is not a near-isometric, nearly round circle
+    cannot get within 30 %.)"""
     from flat_embed.bounds import circle_bound_check
     from flat_embed.estimator import FlatEmbedding
     from flat_embed.manifolds import make_manifold
 
     m = make_manifold("image-rotation", size=16)
-    kw = dict(encoder="cnn", init="isomap", warm_steps=300, batch_size=32, random_state=0)
-    checks = []
-    for steps in (1, 150):
-        est = FlatEmbedding(2, steps=steps, **kw).fit(m)
-        checks.append(circle_bound_check(lambda t, e=est: e.transform(m.embed(t)), m.period, n_pairs=1000))
-    warm, trained = checks
-    assert warm["excess"] > 5  # the warm start alone is far from flat and isometric (measured 25)
-    assert trained["total"] > trained["bound"] - 3 * trained["total_stderr"]
-    assert trained["excess"] < 0.3  # measured 0.15 after 150 steps
+    est = FlatEmbedding(
+        2, encoder="cnn", steps=150, init="isomap", warm_steps=300, batch_size=32, random_state=0
+    ).fit(m)
+    r = circle_bound_check(lambda t: est.transform(m.embed(t)), m.period, n_pairs=1000)
+    assert r["total"] > r["bound"] - 3 * r["total_stderr"]
+    assert r["excess"] < 0.3  # measured 0.15 after 150 steps
 
 
 @pytest.mark.slow
