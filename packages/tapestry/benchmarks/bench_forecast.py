@@ -1,5 +1,6 @@
 """Latency per origin vs library size, thread-array memory at 1200 maps, and ratios against a
-per-origin NearestNeighbors refit and pyEDM Simplex.
+per-origin NearestNeighbors refit and pyEDM Simplex; local-LARS mode with 2 joblib processes
+against one (interleaved, same run).
 
 Usage: python benchmarks/bench_forecast.py --out DIR [--quick]
 Writes DIR/result.json (same record as ``tapestry bench``).
