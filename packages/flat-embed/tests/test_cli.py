@@ -319,3 +319,13 @@ def test_image_manifold_is_not_lifted_and_trains_with_the_cnn(tmp_path):
     )
     rec = json.loads((tmp_path / "result.json").read_text())
     assert rec["config"]["encoder"] == "cnn"
+
+
+def test_training_on_image_rotation_records_the_topological_bound(tmp_path):
+    argv = ["train", "--manifold", "image-rotation", "--steps", "3", "--out", str(tmp_path), "--quiet"]
+    sets = ["warm_start='none'", "n_eval=60", "batch_size=16", "hidden=[8]"]
+    assert main(argv + [a for v in sets for a in ("--set", v)]) == 0
+    rec = json.loads((tmp_path / "result.json").read_text())
+    tb = rec["metrics"]["topological_bound"]
+    assert tb["bound"] == pytest.approx(1 / 64 - 1 / 16384)
+    assert tb["total"] > tb["bound"] - 3 * tb["total_stderr"]

@@ -158,6 +158,7 @@ def _estimator(cfg: RunConfig, seed: int, device: str):
 
 
 def _manifold_metrics(est, manifold, n: int, seed: int, n_interp: int = 300) -> dict[str, Any]:
+    from flat_embed.manifolds import ImageRotation
     from flat_embed.metrics import (
         distortion_stats,
         interpolation_error,
@@ -181,6 +182,18 @@ def _manifold_metrics(est, manifold, n: int, seed: int, n_interp: int = 300) -> 
     out["interpolation"] = interpolation_error(
         est.transform, manifold, n=n_interp, relative_to="distance", seed=seed
     )
+    if isinstance(manifold, ImageRotation):
+        # a closed curve: the loss is bounded below by the round circle's (spec 3.6)
+        from flat_embed.bounds import circle_bound_check
+
+        out["topological_bound"] = circle_bound_check(
+            lambda t: est.transform(manifold.embed(t)),
+            manifold.period,
+            n_pairs=max(n, 2),
+            lam=est.lam,
+            w=est.w,
+            seed=seed,
+        )
     return out
 
 
