@@ -164,3 +164,15 @@ def test_refitting_with_the_same_random_state_gives_the_same_map(plane):
     a = FlatEmbedding(2, **{**FAST, "steps": 30}).fit(plane).transform(X)
     b = FlatEmbedding(2, **{**FAST, "steps": 30}).fit(plane).transform(X)
     np.testing.assert_array_equal(a, b)
+
+
+def test_model_files_with_the_old_warm_start_parameter_still_load(fitted, tmp_path):
+    from core_utils import load_checkpoint, save_checkpoint
+
+    state = load_checkpoint(fitted.save(tmp_path / "m.pt"))
+    params = dict(state["params"])
+    params["warm_start"] = params.pop("init")
+    del params["knn_hops"]
+    save_checkpoint(tmp_path / "old.pt", {**state, "params": params})
+    twin = FlatEmbedding.load(tmp_path / "old.pt")
+    assert twin.get_params()["init"] == fitted.init

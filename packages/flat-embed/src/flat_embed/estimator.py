@@ -258,7 +258,11 @@ class FlatEmbedding(TransformerMixin, BaseEstimator):
         state = load_checkpoint(path)
         if not isinstance(state, dict) or "encoder_config" not in state:
             raise InputError(f"{path} is not a flat-embed model file")
-        est = cls(**state["params"])
+        params = dict(state["params"])
+        if "warm_start" in params:  # model files written before the parameter was renamed to init
+            params["init"] = params.pop("warm_start")
+        params.setdefault("knn_hops", (4, 8))
+        est = cls(**params)
         dt = est._dt()
         est.encoder_ = build_encoder(state["encoder_config"]).to(dtype=dt)
         est.encoder_.load_state_dict(state["encoder"])
