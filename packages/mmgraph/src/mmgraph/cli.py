@@ -416,7 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_build_graph)
 
     p = sub.add_parser("train", help="train a preset or a blueprint config on a task")
-    p.add_argument("--preset", default=None, help="funet | graphfcn | rag_gat | textgcn | gns | mmgl")
+    p.add_argument("--preset", default=None, help="funet | graphfcn | rag_gat | textgcn | mcn | gns | mmgl")
     p.add_argument("--data", default=None, help="task name (default: the preset's) or NODES.csv[,EDGES.csv]")
     p.add_argument(
         "--blueprint", default=None, help="blueprint config file (TOML or JSON) instead of the preset's"
