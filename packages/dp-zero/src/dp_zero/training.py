@@ -258,7 +258,11 @@ def train(cfg: TrainConfig, *, rank: int = 0, world_size: int = 1) -> dict[str, 
 
 def _save(trainer, engine, out: Path, step: int) -> None:
     """Atomic checkpoint of the model, optimizer, privacy engine and step (collective)."""
-    state = {"step": step, "dp": engine.state_dict() if engine is not None else None}
+    state = {
+        "step": step,
+        "dp": engine.state_dict() if engine is not None else None,
+        "backend": _backend_of(trainer),
+    }
     if hasattr(trainer, "ds"):
         trainer.ds.save_checkpoint(str(out / "deepspeed_checkpoint"), tag="last", client_state=state)
         return
@@ -284,6 +288,34 @@ def _load(trainer, engine, out: Path) -> int:
     return int(state["step"])
 
 
+def _backend_of(trainer) -> str:
+    return {
+        "DeepSpeedTrainer": "deepspeed",
+        "FSDPTrainer": "fsdp",
+        "ZeroOptimizerTrainer": "zero-optimizer",
+    }.get(type(trainer).__name__, "local")
+
+
+def check_resumable(cfg: TrainConfig) -> None:
+    """Refuse ``--resume`` before any process starts when ``cfg.out`` holds no checkpoint of this
+    backend (each backend stores model and optimizer state in its own layout)."""
+    if not cfg.resume or cfg.out is None:
+        return
+    out = Path(cfg.out)
+    if cfg.backend == "deepspeed":
+        if not (out / "deepspeed_checkpoint").is_dir():
+            raise InputError(f"--resume: no DeepSpeed checkpoint under {out}")
+        return
+    path = out / "checkpoint.pt"
+    if not path.is_file():
+        raise InputError(f"--resume: no checkpoint at {path}")
+    written_by = load_checkpoint(path).get("backend", "local")
+    if written_by != cfg.backend:
+        raise InputError(
+            f"--resume: {path} was written by the {written_by} backend; resume with --backend {written_by}"
+        )
+
+
 def _barrier() -> None:
     import torch.distributed as dist
 
@@ -294,6 +326,7 @@ def _barrier() -> None:
 def run(cfg: TrainConfig, *, timeout: float = 1800.0) -> dict[str, Any]:
     """Run ``cfg`` in this process (local backend) or launch ``nproc`` workers."""
     cfg.validate()
+    check_resumable(cfg)
     if cfg.backend == "local":
         return train(cfg)
     from dp_zero.launch import launch
