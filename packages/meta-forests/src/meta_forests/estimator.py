@@ -11,8 +11,8 @@ Two ways to build the forests (``forest_mode``):
 ``"per_domain"`` (as published)
     one forest per meta-train domain, weights normalised within each meta-task and, with
     ``carry_weights=True`` (as published), carried multiplicatively from task to task per domain.
-``"pooled"`` (this package's default; source-only selection, ``meta_forests.selection``, prefers it
-    on 4 of the 5 data sets and protocols tried, see the README)
+``"pooled"`` (this package's default; source-only selection, ``meta_forests.selection``, prefers
+    it or ties on 3 of the 4 data sets tried, see the README)
     one forest per meta-task trained on all meta-train domains together, weighted by its meta-test
     accuracy and by the MMD between the pooled meta-train data and the meta-test domain; weights are
     normalised over tasks (there is nothing to normalise within a task and nothing to carry over).
