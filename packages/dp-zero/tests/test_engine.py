@@ -52,10 +52,12 @@ def test_all_layer_clipping_is_refused_with_a_distributed_backend():
         eng.attach(BackendScaling(world_size=2, rank=0, averages_ranks=True, name="DeepSpeed ZeRO-2"))
 
 
-def _noise_update(gas, sigma=1.0, R=0.5, world=1, rank=0):
+def _noise_update(gas, sigma=1.0, R=0.5, world=1, rank=0, mode="sharded"):
     torch.manual_seed(0)
     model = nn.Linear(40, 50)
-    eng = DPZeroEngine(batch_size=8, sample_size=100, noise_multiplier=sigma, max_grad_norm=R, seed=5)
+    eng = DPZeroEngine(
+        batch_size=8, sample_size=100, noise_multiplier=sigma, max_grad_norm=R, seed=5, noise_mode=mode
+    )
     eng.convert(model)
     eng.attach(BackendScaling(world_size=world, rank=rank))
     before = copy.deepcopy(model.state_dict())
@@ -80,10 +82,22 @@ def test_noise_is_added_once_per_step_with_std_sigma_r(gas):
 
 
 def test_per_rank_noise_shares_compose_to_sigma_r():
-    shares = [_noise_update(1, world=4, rank=r) for r in range(4)]
+    shares = [_noise_update(1, world=4, rank=r, mode="independent") for r in range(4)]
     # each rank's share has std sigma R / sqrt(W); the backend sums them (then averages, here /1)
     assert shares[0].std().item() == pytest.approx(0.25, rel=0.05)
     assert sum(shares).std().item() == pytest.approx(0.5, rel=0.05)
+
+
+def test_sharded_noise_shares_compose_to_sigma_r_with_each_coordinate_noised_once():
+    shares = [_noise_update(gas, world=2, rank=r) for r in range(2) for gas in (1, 2)]
+    # weight (2000 numbers) and bias (50) have different owners; every coordinate is noised by
+    # exactly one rank, with the full std sigma R, also under gradient accumulation
+    for a, b in (shares[0:2], shares[2:4]):
+        torch.testing.assert_close(a, b)  # accumulation: the same noise once per step
+    r0, r1 = shares[0], shares[2]
+    assert torch.equal((r0 != 0) ^ (r1 != 0), torch.ones_like(r0, dtype=torch.bool))
+    assert (r0 != 0).sum().item() == 2000 and (r1 != 0).sum().item() == 50
+    assert (r0 + r1).std().item() == pytest.approx(0.5, rel=0.05)
 
 
 def test_loss_scale_is_undone_and_reapplied():

@@ -9,7 +9,7 @@ from torch import nn
 
 from core_utils import InputError
 from dp_zero.engine import DPZeroEngine
-from dp_zero.layers.base import matrix_sq_norms
+from dp_zero.layers.base import clipped_matrix_sum, instantiate_is_cheaper, matrix_sq_norms
 from dp_zero.reference import layer_groups, per_sample_grads, reference_clipped_sum
 
 
@@ -154,6 +154,50 @@ def test_hybrid_rule_ghost_and_instantiated_agree():
     ghost = (torch.bmm(a, a.transpose(1, 2)) * torch.bmm(b, b.transpose(1, 2))).sum((1, 2))
     torch.testing.assert_close(matrix_sq_norms(a, b), explicit)
     torch.testing.assert_close(ghost, explicit, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("t,d,p", [(6, 5, 4), (32, 128, 128), (9, 3, 2), (4, 16, 12)])
+def test_hybrid_branches_give_the_same_norms_and_clipped_sums(t, d, p):
+    torch.manual_seed(5)
+    a, b, c = torch.randn(4, t, d), torch.randn(4, t, p), torch.rand(4)
+    explicit = torch.bmm(b.transpose(1, 2), a)
+    want_sq, want_sum = explicit.square().sum((1, 2)), (c[:, None, None] * explicit).sum(0)
+    ghost_state, inst_state = {}, {}
+    ghost = matrix_sq_norms(a, b, ghost_state, instantiate=False)
+    inst = matrix_sq_norms(a, b, inst_state, instantiate=True)
+    assert "G" not in ghost_state and inst_state["G"].shape == (4, p * d)
+    torch.testing.assert_close(ghost, want_sq, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(inst, want_sq, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(clipped_matrix_sum(a, b, c), want_sum, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(clipped_matrix_sum(a, b, c, inst_state["G"]), want_sum, rtol=1e-5, atol=1e-5)
+
+
+def test_hybrid_rule_picks_the_cheaper_branch():
+    from dp_zero.layers import base
+
+    w = base.INSTANTIATED_PASS_COST
+    for n, t, d, p in [
+        (16, 32, 128, 128),
+        (16, 32, 128, 512),
+        (8, 9, 3, 2),
+        (8, 4, 16, 12),
+        (4, 256, 64, 64),
+    ]:
+        ghost = t * t * (d + p) + t * d * p
+        inst = t * d * p + 2 * w * d * p
+        assert instantiate_is_cheaper(n, t, d, p) == (inst < ghost)
+    assert instantiate_is_cheaper(8, 9, 3, 2)  # long sequence, narrow layer: instantiate
+    assert not instantiate_is_cheaper(8, 4, 16, 12)  # short sequence, wide layer: ghost norm
+    assert not instantiate_is_cheaper(8, 1, 3, 2)  # T = 1: Goodfellow's trick
+    # memory cap: a layer whose per-sample gradients would exceed the cap is never instantiated
+    assert not instantiate_is_cheaper(base.MAX_INSTANTIATED_ELEMENTS, 512, 2, 2)
+    # the default cases of the norm test take both branches
+    state: dict = {}
+    matrix_sq_norms(torch.randn(6, 9, 3), torch.randn(6, 9, 2), state)
+    assert "G" in state
+    state = {}
+    matrix_sq_norms(torch.randn(6, 4, 16), torch.randn(6, 4, 12), state)
+    assert "G" not in state
 
 
 def test_unsupported_trainable_layers_are_refused_by_name():

@@ -20,7 +20,7 @@ from torch import nn
 from core_utils import InputError
 from dp_zero.accounting import ACCOUNTANTS, PrivacyAccountant, get_noise_multiplier
 from dp_zero.clipping import get_clipping_fn, layer_thresholds
-from dp_zero.noise import RankNoise
+from dp_zero.noise import RankNoise, assign_owners
 from dp_zero.private import PrivateLayer, convert_model
 
 CLIPPING_STYLES = ("layer-wise", "all-layer")
@@ -79,8 +79,9 @@ class DPZeroEngine:
         ``all-layer`` needs every layer's norm before clipping, so it is single-process only.
     loss_reduction : {"mean", "sum"}
         Reduction of the user's loss over the local micro-batch.
-    noise_mode : {"independent", "shared"}
-        See :class:`dp_zero.noise.RankNoise`.
+    noise_mode : {"sharded", "independent", "shared"}
+        How the ranks share the noise (default ``sharded``: each parameter is noised by one owner
+        rank); see :class:`dp_zero.noise.RankNoise`. All give per-coordinate std ``sigma R`` once.
     accounting : {"rdp", "prv"}
     seed : int
         Seeds the noise: ``(seed, rank, step, parameter index)``.
@@ -99,7 +100,7 @@ class DPZeroEngine:
         clipping_fn: str = "automatic",
         clipping_style: str = "layer-wise",
         loss_reduction: str = "mean",
-        noise_mode: str = "independent",
+        noise_mode: str = "sharded",
         accounting: str = "rdp",
         seed: int = 0,
     ) -> None:
@@ -150,6 +151,7 @@ class DPZeroEngine:
         self.scaling = BackendScaling()
         self.noise = RankNoise(self.noise_multiplier, self.seed, 0, 1, noise_mode)
         self.layers: list[PrivateLayer] = []
+        self.param_sizes: list[int] = []  # full size of each private parameter, by parameter index
         self.layer_threshold = self.max_grad_norm
         self.step = 0
         self.skipped_steps = 0
@@ -165,6 +167,14 @@ class DPZeroEngine:
         if self.layers:
             raise InputError("this engine already converted a model")
         self.layers = convert_model(model, self)
+        sizes = {
+            idx: getattr(p, "ds_numel", p.numel())  # ds_numel: full size of a ZeRO-3 partitioned parameter
+            for layer in self.layers
+            for n, idx in layer.param_index.items()
+            for p in (getattr(layer.module, n),)
+        }
+        self.param_sizes = [sizes[i] for i in range(len(sizes))]
+        self.noise = self._rank_noise()
         self.layer_threshold = (
             layer_thresholds(self.max_grad_norm, len(self.layers))
             if self.clipping_style == "layer-wise"
@@ -184,9 +194,12 @@ class DPZeroEngine:
         if scaling.loss_scale <= 0 or scaling.loss_divisor <= 0:
             raise InputError("loss_scale and loss_divisor must be > 0")
         self.scaling = scaling
-        self.noise = RankNoise(
-            self.noise_multiplier, self.seed, scaling.rank, scaling.world_size, self.noise_mode
-        )
+        self.noise = self._rank_noise()
+
+    def _rank_noise(self) -> RankNoise:
+        s = self.scaling
+        owners = assign_owners(self.param_sizes, s.world_size) if self.noise_mode == "sharded" else ()
+        return RankNoise(self.noise_multiplier, self.seed, s.rank, s.world_size, self.noise_mode, owners)
 
     @property
     def planned_steps(self) -> int | None:
@@ -255,9 +268,10 @@ class DPZeroEngine:
         for n, gsum in grads.items():
             idx = layer.param_index[n]
             if self.noise_multiplier > 0 and idx not in self._noised:
-                noise = self.noise.sample(gsum.shape, self.max_grad_norm, self.step, idx, gsum.device)
-                gsum = gsum.add_(noise)
-                self._noised.add(idx)
+                self._noised.add(idx)  # once per optimizer step, also on ranks that do not draw it
+                if self.noise.draws(idx):
+                    noise = self.noise.sample(gsum.shape, self.max_grad_norm, self.step, idx, gsum.device)
+                    gsum = gsum.add_(noise)
             if scale_out != 1.0:
                 gsum = gsum.mul_(scale_out)
             out[n] = gsum if gsum.dtype == params[n].dtype else gsum.to(params[n].dtype)
@@ -326,9 +340,7 @@ class DPZeroEngine:
         self.step = int(state["step"])
         self.skipped_steps = int(state["skipped_steps"])
         self.seed = int(state["seed"])
-        self.noise = RankNoise(
-            self.noise_multiplier, self.seed, self.scaling.rank, self.scaling.world_size, self.noise_mode
-        )
+        self.noise = self._rank_noise()
 
     # ------------------------------------------------------ Opacus-style API
     def make_private(

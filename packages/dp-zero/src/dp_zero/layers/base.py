@@ -77,30 +77,71 @@ def sequence_view(t: torch.Tensor) -> torch.Tensor:
     return t.reshape(t.shape[0], -1, t.shape[-1]).float()
 
 
-def matrix_sq_norms(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+#: cost of one pass over an instantiated ``B x p x d`` per-sample gradient, in multiply-adds per
+#: element: these passes (the norm and the weighted sum) are memory-bound. 8 is what the tiny-GPT
+#: benchmark step measured on a CPU (d = p = 128, T = 32 is the break-even: both branches took the
+#: same step time there, and instantiating the wider MLP layers was slower)
+INSTANTIATED_PASS_COST = 8.0
+#: never instantiate more than this many per-sample gradient elements for one layer (memory bound:
+#: 2**24 fp32 numbers = 64 MiB); larger layers always take the ghost branch
+MAX_INSTANTIATED_ELEMENTS = 2**24
+
+
+def instantiate_is_cheaper(batch: int, t: int, d: int, p: int) -> bool:
+    """The hybrid rule ("MixOpt", spec step 3), counting the whole book-keeping cost of each branch.
+
+    Ghost branch: the norm ``<a_i a_i^T, b_i b_i^T>`` costs ``T^2 (d + p)`` multiply-adds per sample
+    and the clipped sum is the matmul ``(C b)^T a``, ``T d p``. Instantiated branch: ``G_i = b_i^T a_i``
+    costs ``T d p``, and then both the norm and the clipped sum ``sum_i C_i G_i`` are passes over
+    ``G`` (``2 d p``, weighted by :data:`INSTANTIATED_PASS_COST`); no second matmul. ``T = 1`` is
+    always the ghost branch (Goodfellow's trick, ``d + p``), and a layer whose ``B d p`` exceeds
+    :data:`MAX_INSTANTIATED_ELEMENTS` too (memory).
+    """
+    if t == 1 or batch * d * p > MAX_INSTANTIATED_ELEMENTS:
+        return False
+    ghost = t * t * (d + p) + t * d * p
+    instantiated = t * d * p + 2 * INSTANTIATED_PASS_COST * d * p
+    return instantiated < ghost
+
+
+def matrix_sq_norms(
+    a: torch.Tensor, b: torch.Tensor, state: dict[str, Any] | None = None, *, instantiate: bool | None = None
+) -> torch.Tensor:
     """``||b_i^T a_i||_F^2`` for ``a: B x T x d``, ``b: B x T x p`` (spec step 3, hybrid rule).
 
-    ``T = 1``: ``||a_i||^2 ||b_i||^2`` (Goodfellow's trick). Otherwise the ghost norm
-    ``<a_i a_i^T, b_i b_i^T>`` costs ``O(T^2 (d + p))`` and instantiation ``O(T d p)``; the ghost
-    norm is used when ``2 T^2 <= p d`` ("MixOpt").
+    ``T = 1``: ``||a_i||^2 ||b_i||^2`` (Goodfellow's trick). Otherwise either the ghost norm
+    ``<a_i a_i^T, b_i b_i^T>`` (two batched ``T x T`` Gram matrices) or the instantiated per-sample
+    gradients ``G_i = b_i^T a_i`` (one batched matmul), as :func:`instantiate_is_cheaper` decides
+    (``instantiate`` forces a branch). The instantiated ``G`` is kept in ``state["G"]`` (when a
+    ``state`` is given) so :func:`clipped_matrix_sum` reuses it.
     """
-    t, d, p = a.shape[1], a.shape[2], b.shape[2]
+    n, t, d, p = a.shape[0], a.shape[1], a.shape[2], b.shape[2]
     if t == 1:
         return a.square().sum((1, 2)) * b.square().sum((1, 2))
-    if 2 * t * t <= p * d:
+    if instantiate is None:
+        instantiate = instantiate_is_cheaper(n, t, d, p)
+    if not instantiate:
         aat = torch.bmm(a, a.transpose(1, 2))
         bbt = torch.bmm(b, b.transpose(1, 2))
-        return (aat.reshape(a.shape[0], -1) * bbt.reshape(a.shape[0], -1)).sum(1)
-    return torch.bmm(b.transpose(1, 2), a).square().sum((1, 2))
+        return (aat.reshape(n, -1) * bbt.reshape(n, -1)).sum(1)
+    g = torch.bmm(b.transpose(1, 2), a).reshape(n, -1)  # B x (p d)
+    if state is not None:
+        state["G"] = g
+    return torch.linalg.vector_norm(g, dim=1).square()
 
 
-def clipped_matrix_sum(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    """``sum_i c_i b_i^T a_i`` as one matmul ``(c * b)^T a`` (book-keeping, spec step 4).
+def clipped_matrix_sum(
+    a: torch.Tensor, b: torch.Tensor, c: torch.Tensor, g: torch.Tensor | None = None
+) -> torch.Tensor:
+    """``sum_i c_i b_i^T a_i`` (book-keeping, spec step 4), ``p x d``.
 
-    The per-sample factor is applied to the narrower of ``a`` and ``b`` (fewer multiplications,
-    same product).
+    With the instantiated per-sample gradients ``g`` (``B x (p d)``, from :func:`matrix_sq_norms`)
+    it is the weighted sum ``c^T g``; otherwise one matmul ``(c * b)^T a``, the per-sample factor
+    applied to the narrower of ``a`` and ``b`` (fewer multiplications, same product).
     """
     p, d = b.shape[2], a.shape[2]
+    if g is not None:
+        return (c.to(g.dtype) @ g).reshape(p, d)
     if d < p:
         return b.reshape(-1, p).t() @ (a * c[:, None, None]).reshape(-1, d)
     return (b * c[:, None, None]).reshape(-1, p).t() @ a.reshape(-1, d)

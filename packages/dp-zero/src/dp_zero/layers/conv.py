@@ -53,7 +53,7 @@ class ConvRule(LayerRule):
         a, b = state["a"], state["b"]
         sq = torch.zeros(a.shape[0], device=a.device)
         if "weight" in trainable:
-            sq = sq + matrix_sq_norms(a, b)
+            sq = sq + matrix_sq_norms(a, b, state)
         if "bias" in trainable:
             state["bsum"] = b.sum(1)  # per-sample bias gradient, reused by clipped_sum
             sq = sq + state["bsum"].square().sum(1)
@@ -63,7 +63,7 @@ class ConvRule(LayerRule):
         a, b = state["a"], state["b"]
         out = {}
         if "weight" in trainable:
-            out["weight"] = clipped_matrix_sum(a, b, c).reshape(state["shape"])
+            out["weight"] = clipped_matrix_sum(a, b, c, state.get("G")).reshape(state["shape"])
         if "bias" in trainable:
             out["bias"] = c @ (state["bsum"] if "bsum" in state else b.sum(1))
         return out

@@ -30,7 +30,11 @@ class LinearRule(LayerRule):
 
     def per_sample_sq_norms(self, state, trainable):
         a, b = state["a"], state["b"]
-        sq = matrix_sq_norms(a, b) if "weight" in trainable else torch.zeros(a.shape[0], device=a.device)
+        sq = (
+            matrix_sq_norms(a, b, state)
+            if "weight" in trainable
+            else torch.zeros(a.shape[0], device=a.device)
+        )
         if "bias" in trainable:
             state["bsum"] = b.sum(1)  # per-sample bias gradient, reused by clipped_sum
             sq = sq + state["bsum"].square().sum(1)
@@ -40,7 +44,7 @@ class LinearRule(LayerRule):
         a, b = state["a"], state["b"]
         out = {}
         if "weight" in trainable:
-            out["weight"] = clipped_matrix_sum(a, b, c)
+            out["weight"] = clipped_matrix_sum(a, b, c, state.get("G"))
         if "bias" in trainable:
             out["bias"] = c @ (state["bsum"] if "bsum" in state else b.sum(1))
         return out
