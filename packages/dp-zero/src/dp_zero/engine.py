@@ -11,6 +11,7 @@ For a logical batch of expected size ``B`` over ``W`` ranks the update is (spec 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,7 +250,7 @@ class DPZeroEngine:
         if grad_out.dtype == torch.float32 and grad_out.device.type == "cpu":
             state = rule.prepare(layer.module, x, grad_out, params)
             sq = rule.per_sample_sq_norms(state, trainable)
-            if bool(torch.isfinite(sq).all()):
+            if math.isfinite(float(sq.sum())):  # any inf / NaN norm makes the sum non-finite
                 return state, sq
             g = torch.nan_to_num(grad_out)
         elif grad_out.dtype == torch.float32:

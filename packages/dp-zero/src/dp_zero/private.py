@@ -18,6 +18,7 @@ from torch import nn
 
 from core_utils import InputError
 from dp_zero.layers import LayerRule, find_rule
+from dp_zero.layers.base import STATS
 
 if TYPE_CHECKING:
     from dp_zero.engine import DPZeroEngine
@@ -44,14 +45,18 @@ class PrivateLayerFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, layer: PrivateLayer, x: torch.Tensor, *params: torch.Tensor) -> torch.Tensor:
         ctx.layer = layer
-        ctx.save_for_backward(x, *params)
-        return layer.rule.forward(layer.module, x, dict(zip(layer.names, params)))
+        out, stats = layer.rule.forward_with_stats(layer.module, x, dict(zip(layer.names, params)))
+        ctx.save_for_backward(x, *params, *stats)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
-        x, *params = ctx.saved_tensors
         layer: PrivateLayer = ctx.layer
-        pdict = dict(zip(layer.names, params))
+        x, *rest = ctx.saved_tensors
+        k = len(layer.names)
+        pdict = dict(zip(layer.names, rest[:k]))
+        if len(rest) > k:  # forward statistics the rule kept (LayerNorm: mean, 1/std)
+            pdict[STATS] = tuple(rest[k:])
         gx = None
         if ctx.needs_input_grad[1]:
             gx = layer.rule.grad_input(layer.module, x, pdict, grad_out)

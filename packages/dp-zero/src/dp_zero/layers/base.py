@@ -10,6 +10,9 @@ from torch import nn
 
 RULES: dict[type[nn.Module], LayerRule] = {}
 
+#: key under which the backward passes a rule the statistics its forward kept (``params[STATS]``)
+STATS = "_stats"
+
 
 class LayerRule:
     """How one family of layers computes per-sample norms and clipped sums.
@@ -29,6 +32,13 @@ class LayerRule:
 
     def forward(self, module: nn.Module, x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
         raise NotImplementedError
+
+    def forward_with_stats(
+        self, module: nn.Module, x: torch.Tensor, params: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """The output and any statistics worth keeping for the backward (saved with the input and
+        handed back as ``params[STATS]``); by default none."""
+        return self.forward(module, x, params), ()
 
     def grad_input(
         self, module: nn.Module, x: torch.Tensor, params: dict[str, torch.Tensor], g: torch.Tensor

@@ -9,13 +9,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dp_zero.layers.base import LayerRule, register_rule
+from dp_zero.layers.base import STATS, LayerRule, register_rule
 
 
 class _AffineNormRule(LayerRule):
     """``s = x_hat * w + b``: ``dL_i/dw = sum (x_hat_i * g_i)``, ``dL_i/db = sum g_i``."""
 
-    def normalise(self, module, x):
+    def normalise(self, module, x, params):
+        """``x_hat`` (fp32) of the input ``x``."""
         raise NotImplementedError
 
     def reduce(self, module, t):
@@ -26,15 +27,15 @@ class _AffineNormRule(LayerRule):
         # The input gradient of a normalisation is elementwise-cheap: recompute it with autograd.
         with torch.enable_grad():
             xx = x.detach().requires_grad_(True)
-            out = self.forward(module, xx, {k: v.detach() for k, v in params.items()})
+            out = self.forward(module, xx, {k: params[k].detach() for k in self.param_names if k in params})
             (gx,) = torch.autograd.grad(out, xx, g)
         return gx
 
     def prepare(self, module, x, g, params):
         xf, gf = x.float(), g.float()
-        state = {"shape": {k: v.shape for k, v in params.items()}}
+        state = {"shape": {k: params[k].shape for k in self.param_names if k in params}}
         if "weight" in params:
-            state["weight"] = self.reduce(module, self.normalise(module, xf) * gf)
+            state["weight"] = self.reduce(module, self.normalise(module, xf, params) * gf)
         if "bias" in params:
             state["bias"] = self.reduce(module, gf)
         return state
@@ -51,13 +52,30 @@ class LayerNormRule(_AffineNormRule):
     def forward(self, module, x, params):
         return F.layer_norm(x, module.normalized_shape, params.get("weight"), params.get("bias"), module.eps)
 
-    def normalise(self, module, x):
+    def forward_with_stats(self, module, x, params):
+        # one kernel gives the output and the mean / 1/std the backward needs (fp32 inputs; other
+        # dtypes recompute them in fp32)
+        if x.dtype != torch.float32:
+            return self.forward(module, x, params), ()
+        out, mean, rstd = torch.native_layer_norm(
+            x, list(module.normalized_shape), params.get("weight"), params.get("bias"), module.eps
+        )
+        return out, (mean, rstd)
+
+    def normalise(self, module, x, params):
+        if STATS in params:
+            mean, rstd = params[STATS]
+            return (x - mean) * rstd
         return F.layer_norm(x, module.normalized_shape, None, None, module.eps)
 
     def grad_input(self, module, x, params, g):
-        # torch's own LayerNorm backward kernel, fed the statistics of a weightless forward
+        # torch's own LayerNorm backward kernel, fed the forward's statistics (or those of a
+        # weightless forward)
         shape = list(module.normalized_shape)
-        _, mean, rstd = torch.native_layer_norm(x, shape, None, None, module.eps)
+        if STATS in params:
+            mean, rstd = params[STATS]
+        else:
+            _, mean, rstd = torch.native_layer_norm(x, shape, None, None, module.eps)
         w = params.get("weight")
         gx, _, _ = torch.ops.aten.native_layer_norm_backward(
             g.to(x.dtype), x, shape, mean, rstd, None if w is None else w.to(x.dtype), None,
@@ -75,7 +93,7 @@ class GroupNormRule(_AffineNormRule):
     def forward(self, module, x, params):
         return F.group_norm(x, module.num_groups, params.get("weight"), params.get("bias"), module.eps)
 
-    def normalise(self, module, x):
+    def normalise(self, module, x, params):
         return F.group_norm(x, module.num_groups, None, None, module.eps)
 
     def reduce(self, module, t):
