@@ -35,13 +35,14 @@ def register_clipping(name: str) -> Callable[[ClipFn], ClipFn]:
 @register_clipping("abadi")
 def abadi(norms: torch.Tensor, threshold: float) -> torch.Tensor:
     """``C = min(1, R / (||g|| + 1e-6))`` (Abadi et al. 2016)."""
-    return (threshold / (norms + 1e-6)).clamp(max=1.0)
+    # reciprocal-then-multiply is what ``threshold / tensor`` does, without its Python wrapper
+    return (norms + 1e-6).reciprocal_().mul_(threshold).clamp_(max=1.0)
 
 
 @register_clipping("automatic")
 def automatic(norms: torch.Tensor, threshold: float) -> torch.Tensor:
     """``C = R / (||g|| + gamma)``, gamma = 0.01 (automatic / normalised clipping)."""
-    return threshold / (norms + AUTOMATIC_GAMMA)
+    return (norms + AUTOMATIC_GAMMA).reciprocal_().mul_(threshold)
 
 
 @register_clipping("global")
