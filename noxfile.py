@@ -197,7 +197,11 @@ def demo(session: nox.Session) -> None:
     if preinstall:
         session.install("-c", str(CONSTRAINTS), *preinstall)
     install_args = sorted({a for d in PACKAGES.values() for a in d["tool"].get("install-args", [])})
-    session.install("-c", str(CONSTRAINTS), *install_args, *[str(PACKAGES[d]["path"]) for d in PACKAGES])
+    targets = []
+    for info in PACKAGES.values():
+        extras = [e for e in info["tool"].get("demo-extras", []) if e in info["extras"]]
+        targets.append(str(info["path"]) + (f"[{','.join(extras)}]" if extras else ""))
+    session.install("-c", str(CONSTRAINTS), *install_args, *targets)
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
     rows, failed = [], []
