@@ -47,3 +47,26 @@ class Trainer:
 
     def close(self) -> None:
         """Release process-group resources held by the backend."""
+
+
+class OptimizerTrainer(Trainer):
+    """A backend whose torch ``optimizer`` is stepped here, once every ``gas`` micro-steps.
+
+    The engine's accountant counts the step after the optimizer has taken it."""
+
+    def __init__(self, model: nn.Module, optimizer: Any, engine: DPZeroEngine | None, gas: int = 1):
+        super().__init__(model, engine, gas)
+        self.optimizer = optimizer
+
+    def _before_optimizer_step(self) -> None:
+        """Hook run at the accumulation boundary, before the optimizer steps."""
+
+    def step(self) -> None:
+        self.micro_step += 1
+        if self.micro_step % self.gas:
+            return
+        self._before_optimizer_step()
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.engine is not None:
+            self.engine.step_done()

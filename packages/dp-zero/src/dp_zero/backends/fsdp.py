@@ -12,27 +12,17 @@ import torch
 from torch import nn
 
 from core_utils import InputError
-from dp_zero.backends.base import Trainer
+from dp_zero.backends.base import OptimizerTrainer
 from dp_zero.engine import BackendScaling, DPZeroEngine
 
 
-class FSDPTrainer(Trainer):
+class FSDPTrainer(OptimizerTrainer):
     def __init__(self, model, optimizer, engine, gas, dtype):
-        super().__init__(model, engine, gas)
-        self.optimizer = optimizer
+        super().__init__(model, optimizer, engine, gas)
         self._dtype = dtype
 
     def backward(self, loss: torch.Tensor) -> None:
         loss.backward()
-
-    def step(self) -> None:
-        self.micro_step += 1
-        if self.micro_step % self.gas:
-            return
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        if self.engine is not None:
-            self.engine.step_done()
 
     def full_parameters(self) -> dict[str, torch.Tensor]:
         out = {}

@@ -7,28 +7,20 @@ from typing import Any
 import torch
 from torch import nn
 
-from dp_zero.backends.base import Trainer
+from dp_zero.backends.base import OptimizerTrainer
 from dp_zero.engine import BackendScaling, DPZeroEngine
 
 
-class LocalTrainer(Trainer):
+class LocalTrainer(OptimizerTrainer):
     def __init__(self, model, optimizer, engine, gradient_accumulation_steps=1):
-        super().__init__(model, engine, gradient_accumulation_steps)
-        self.optimizer = optimizer
+        super().__init__(model, optimizer, engine, gradient_accumulation_steps)
 
     def backward(self, loss: torch.Tensor) -> None:
         loss.backward()
 
-    def step(self) -> None:
-        self.micro_step += 1
-        if self.micro_step % self.gas:
-            return
+    def _before_optimizer_step(self) -> None:
         if self.engine is not None:
             self.engine.finalize()
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        if self.engine is not None:
-            self.engine.step_done()
 
     def checkpoint_state(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}

@@ -14,16 +14,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from dp_zero.backends.base import Trainer
+from dp_zero.backends.base import OptimizerTrainer
 from dp_zero.engine import BackendScaling, DPZeroEngine
 
 
-class ZeroOptimizerTrainer(Trainer):
+class ZeroOptimizerTrainer(OptimizerTrainer):
     def __init__(self, ddp, optimizer, engine, gas):
         # forward must go through the DDP wrapper: it arms the reducer for the backward
-        super().__init__(ddp, engine, gas)
+        super().__init__(ddp, optimizer, engine, gas)
         self.ddp = ddp
-        self.optimizer = optimizer
 
     def backward(self, loss: torch.Tensor) -> None:
         if (self.micro_step + 1) % self.gas:
@@ -31,15 +30,6 @@ class ZeroOptimizerTrainer(Trainer):
                 loss.backward()
         else:
             loss.backward()
-
-    def step(self) -> None:
-        self.micro_step += 1
-        if self.micro_step % self.gas:
-            return
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        if self.engine is not None:
-            self.engine.step_done()
 
     def full_parameters(self) -> dict[str, torch.Tensor]:
         return {n: p.detach().float().clone() for n, p in self.ddp.module.named_parameters()}
