@@ -28,8 +28,20 @@ NOISE = [["deepspeed", 1, 2], ["deepspeed", 3, 2], ["fsdp", 0, 2], ["zero-optimi
 
 @pytest.fixture(scope="module")
 def results():
-    spec = {"task": "check", "backend": "deepspeed", "config": {"updates": UPDATES, "noise": NOISE}}
-    return launch(spec, nproc=2, timeout=240)
+    # one launch per runtime, as a user runs one backend per job: DeepSpeed's engines in one
+    # process group, the torch-native FSDP2 and ZeroRedundancyOptimizer backends in a plain gloo one
+    out = {"updates": {}, "noise": {}}
+    for runtime in ("deepspeed", "gloo"):
+        config = {
+            "updates": [u for u in UPDATES if (u[0] == "deepspeed") == (runtime == "deepspeed")],
+            "noise": [u for u in NOISE if (u[0] == "deepspeed") == (runtime == "deepspeed")],
+        }
+        res = launch({"task": "check", "backend": runtime, "config": config}, nproc=2, timeout=240)
+        assert res["world_size"] == 2
+        for kind in ("updates", "noise"):
+            out[kind].update(res[kind])
+    assert len(out["updates"]) == len(UPDATES) and len(out["noise"]) == len(NOISE)
+    return out
 
 
 def _max_err(update, ref):

@@ -9,6 +9,7 @@ zeroes the data gradient (``loss * 0``), runs one optimizer step of two micro-st
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import torch
@@ -147,7 +148,9 @@ def run_checks(config: dict[str, Any], rank: int, world: int) -> dict[str, Any]:
     for backend, stage, precision, gas in config.get("updates", []):
         key = f"{backend}/stage{stage}/{precision}/gas{gas}/w{world}"
         out["updates"][key] = update_check(backend, stage, precision, gas, rank, world)
+        gc.collect()  # free the closed backend's engine and groups here, not inside a later collective
     for backend, stage, gas in config.get("noise", []):
         key = f"{backend}/stage{stage}/gas{gas}/w{world}"
         out["noise"][key] = noise_check(backend, stage, gas, rank, world)
+        gc.collect()
     return out

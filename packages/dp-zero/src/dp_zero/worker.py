@@ -6,6 +6,7 @@ Initialises the process group for the spec's backend, runs the task and lets ran
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import sys
@@ -31,6 +32,8 @@ def _init(backend: str, timeout_s: float) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # a native crash (an abort inside a C++ library) prints the Python stack of every thread
+    faulthandler.enable(all_threads=True)
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     # torch.distributed's deprecation notices for the collectives DeepSpeed calls are noise here
     warnings.filterwarnings("ignore", category=FutureWarning)

@@ -23,6 +23,7 @@ from core_utils import (
     write_result,
 )
 from meta_forests import __version__
+from meta_forests.benchmark import BASELINES, META_VARIANTS
 
 CITATION = (
     "Sun, Kosmas. Meta-forests: Domain generalization on random forests with meta-learning. "
@@ -58,18 +59,7 @@ class BenchmarkConfig:
     seeds: int = 5
     n_trees: int = 200
     n_meta_tasks: int = 10
-    methods: list[str] = dataclasses.field(
-        default_factory=lambda: [
-            "random-forest",
-            "extra-trees",
-            "hist-gb",
-            "meta-pooled",
-            "meta-per-domain",
-            "meta-paper-log-power",
-            "meta-paper-log-scaled",
-            "meta-tree-selection",
-        ]
-    )
+    methods: list[str] = dataclasses.field(default_factory=lambda: [*BASELINES, *META_VARIANTS])
     validation: bool = True
     selection: list[str] = dataclasses.field(default_factory=lambda: ["training-domain"])
     workers: int = 1
@@ -84,15 +74,7 @@ class SelectConfig:
     seeds: int = 1
     n_trees: int = 200
     n_meta_tasks: int = 10
-    candidates: list[str] = dataclasses.field(
-        default_factory=lambda: [
-            "meta-pooled",
-            "meta-per-domain",
-            "meta-paper-log-power",
-            "meta-paper-log-scaled",
-            "meta-tree-selection",
-        ]
-    )
+    candidates: list[str] = dataclasses.field(default_factory=lambda: list(META_VARIANTS))
 
 
 def _cite(args: argparse.Namespace) -> int:
