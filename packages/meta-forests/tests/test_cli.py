@@ -138,6 +138,23 @@ def test_fit_then_predict_round_trip(tmp_path, capsys):
     assert [int(r.split(",")[2]) for r in rows[1:]] == est.predict(X).tolist()
 
 
+def test_fit_with_extra_trees_base_forests(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.arange(90) % 2
+    X = rng.normal(size=(90, 3)) + 3 * y[:, None]
+    d = np.repeat(["a", "b", "c"], 30)
+    np.savez(tmp_path / "train.npz", X=X, y=y, domains=d)
+    model = tmp_path / "m.joblib"
+    argv = ["fit", "--data", str(tmp_path / "train.npz"), "--model", str(model), "--quiet"]
+    assert main([*argv, "--set", "forest_type=extra", "--set", "n_meta_tasks=3"]) == 0
+    import joblib
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    est = joblib.load(model)
+    assert est.forest_type == "extra"
+    assert all(isinstance(f, ExtraTreesClassifier) for f in est.forests_)
+
+
 def test_mmd_command_matches_library(tmp_path, capsys):
     from meta_forests import mmd2
 

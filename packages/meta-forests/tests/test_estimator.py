@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sklearn
 from sklearn.datasets import make_friedman1
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import LeaveOneGroupOut, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -50,6 +50,43 @@ def test_alpha_beta_zero_is_a_plain_average_of_the_forests(blobs, mode):
     hand = np.mean([f.predict_proba(blobs.X) for f in est.forests_], axis=0)
     np.testing.assert_allclose(est.predict_proba(blobs.X), hand)
     np.testing.assert_array_equal(est.predict(blobs.X), est.classes_[hand.argmax(1)])
+
+
+@pytest.mark.parametrize("mode", ["pooled", "per_domain"])
+def test_extra_trees_base_forests_are_extra_trees_and_average_like_the_random_ones(blobs, mode):
+    est = _fit(blobs, forest_mode=mode, forest_type="extra", alpha=0.0, beta=0.0)
+    assert all(isinstance(f, ExtraTreesClassifier) for f in est.forests_)
+    assert all(not f.bootstrap for f in est.forests_)
+    hand = np.mean([f.predict_proba(blobs.X) for f in est.forests_], axis=0)
+    np.testing.assert_allclose(est.predict_proba(blobs.X), hand)
+    rf = _fit(blobs, forest_mode=mode, alpha=0.0, beta=0.0)
+    assert all(type(f) is RandomForestClassifier for f in rf.forests_)
+    # same meta-task splits and seeds, different base learner
+    assert [e["meta_test_domain"] for e in est.meta_log_] == [e["meta_test_domain"] for e in rf.meta_log_]
+
+
+def test_extra_trees_tree_selection_ranks_by_accuracy_alone(blobs):
+    # without bootstrap every tree sees the same rows, so the per-tree MMD is a constant and only the
+    # meta-test accuracy orders the trees
+    est = _fit(blobs, forest_type="extra", tree_selection=0.4, n_estimators=10, alpha=-1.0)
+    for entry, forest in zip(est.meta_log_, est.forests_, strict=True):
+        assert len(forest.estimators_) == 4
+        scores, kept = np.array(entry["tree_scores"]), entry["kept_trees"]
+        assert scores[kept].min() >= np.delete(scores, kept).max()
+        rows = blobs.domains == entry["meta_test_domain"]
+        for t, i in zip(forest.estimators_, kept, strict=True):
+            acc = np.mean(forest.classes_[t.predict(blobs.X[rows]).astype(int)] == blobs.y[rows])
+            assert scores[i] == pytest.approx(np.log(max(np.exp(acc) - np.exp(1 / 3), 1e-10)))
+    assert est.weights_.sum() == pytest.approx(1.0)
+
+
+def test_extra_trees_regressor():
+    X, y = make_friedman1(n_samples=200, noise=0.5, random_state=0)
+    d = np.repeat(["a", "b", "c", "d"], 50)
+    est = MetaForestRegressor(n_meta_tasks=4, n_estimators=5, forest_type="extra", random_state=0)
+    est.fit(X, y, domains=d)
+    assert all(isinstance(f, ExtraTreesRegressor) for f in est.forests_)
+    assert np.sqrt(np.mean((est.predict(X) - y) ** 2)) < np.std(y)
 
 
 def test_identical_domains_get_equal_weights():
@@ -300,6 +337,8 @@ def test_bad_input_is_rejected_with_a_named_error(X, y, domains, error, match):
 def test_bad_parameter_is_named():
     with pytest.raises(ValueError, match="forest_mode"):
         MetaForestClassifier(forest_mode="nope").fit(np.ones((4, 2)), [0, 1, 0, 1], domains=[0, 0, 1, 1])
+    with pytest.raises(ValueError, match="forest_type"):
+        MetaForestClassifier(forest_type="gbm").fit(np.ones((4, 2)), [0, 1, 0, 1], domains=[0, 0, 1, 1])
 
 
 def test_regressor_on_shifted_friedman_is_finite_and_weights_follow_domain_distance():

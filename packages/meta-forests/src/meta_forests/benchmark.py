@@ -42,13 +42,14 @@ __all__ = [
 ]
 
 BASELINES = ("random-forest", "extra-trees", "hist-gb")
-# name -> (forest_mode, carry_weights, weight_rule, tree_selection)
-META_VARIANTS: dict[str, tuple[str, bool, str, float | None]] = {
-    "meta-pooled": ("pooled", False, "safe", None),
-    "meta-per-domain": ("per_domain", False, "safe", None),
-    "meta-paper-log-power": ("per_domain", True, "log-power", None),
-    "meta-paper-log-scaled": ("per_domain", True, "log-scaled", None),
-    "meta-tree-selection": ("pooled", False, "safe", 0.5),
+# name -> (forest_mode, carry_weights, weight_rule, tree_selection, forest_type)
+META_VARIANTS: dict[str, tuple[str, bool, str, float | None, str]] = {
+    "meta-pooled": ("pooled", False, "safe", None, "random"),
+    "meta-per-domain": ("per_domain", False, "safe", None, "random"),
+    "meta-paper-log-power": ("per_domain", True, "log-power", None, "random"),
+    "meta-paper-log-scaled": ("per_domain", True, "log-scaled", None, "random"),
+    "meta-tree-selection": ("pooled", False, "safe", 0.5, "random"),
+    "meta-pooled-extra": ("pooled", False, "safe", None, "extra"),
 }
 DEFAULT_VARIANT = "meta-pooled"
 
@@ -62,7 +63,7 @@ def make_method(name: str, *, n_trees: int, n_sources: int, n_meta_tasks: int, s
     if name == "hist-gb":
         return HistGradientBoostingClassifier(max_iter=max(1, n_trees // 2), random_state=seed)
     if name in META_VARIANTS:
-        mode, carry, rule, keep = META_VARIANTS[name]
+        mode, carry, rule, keep, forest_type = META_VARIANTS[name]
         per_task = 1 if mode == "pooled" else max(1, n_sources - 1)
         grown = max(1, n_trees // (n_meta_tasks * per_task))
         if keep is not None:  # grow 1/keep as many trees so that the kept total equals n_trees
@@ -71,6 +72,7 @@ def make_method(name: str, *, n_trees: int, n_sources: int, n_meta_tasks: int, s
             n_meta_tasks=n_meta_tasks,
             n_estimators=grown,
             forest_mode=mode,
+            forest_type=forest_type,
             carry_weights=carry,
             weight_rule=rule,
             tree_selection=keep,

@@ -43,6 +43,7 @@ class EstimatorConfig:
     beta: float = 1.0
     weight_rule: str = "safe"
     forest_mode: str = "pooled"
+    forest_type: str = "random"
     carry_weights: bool = False
     mmd_kernel: str = "rbf"
     mmd_max_samples: int = 300
