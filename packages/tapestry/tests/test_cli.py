@@ -192,12 +192,15 @@ def test_bench_quick_reports_ratios(tmp_path):
                 "naive_origins=1",
                 "--set",
                 "lars_maps=1",
+                "--set",
+                "lars_paper_scale=true",
             ]
         )
         == 0
     )
     m = json.loads((tmp_path / "result.json").read_text())["metrics"]
     assert m["speedup_vs_naive_refit"] > 1
+    assert m["lars_paper_scale_fits"] == 20 * 36 * 4 and m["lars_paper_scale_n_jobs2_s"] > 0
     assert m["lars_parallel_identical_threads"] is True and m["lars_parallel_speedup"] > 0
     assert m["threads_mb_at_1200_maps"] > 0
 

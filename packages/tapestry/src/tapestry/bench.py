@@ -31,6 +31,7 @@ class BenchConfig:
     lars_maps: int = 40  # LARS-mode maps on the seasonal data (36 origins x 4 horizons each)
     lars_jobs: int = 2  # worker processes compared with one
     lars_repeats: int = 2  # interleaved serial/parallel repeats (median ratio)
+    lars_paper_scale: bool = False  # also time one LARS weave at 1200 maps with lars_jobs processes
 
     def __post_init__(self) -> None:
         counts = (self.n_maps, self.n_origins, self.naive_origins, self.lars_maps, self.lars_repeats)
@@ -158,7 +159,17 @@ def _bench_lars(cfg: BenchConfig, Y: np.ndarray, nt: int) -> dict[str, Any]:
         same &= bool(np.array_equal(runs[1].values, runs[cfg.lars_jobs].values))
     fits = cfg.lars_maps * origins.size * 4
     s, p = float(np.median(serial)), float(np.median(parallel))
+    paper: dict[str, Any] = {}
+    if cfg.lars_paper_scale:  # the paper's scale: 1200 maps x 36 origins x 4 horizons
+        tp = model(cfg.lars_jobs, cfg.memory_maps)
+        t0 = time.perf_counter()
+        tp.weave(origins, Y=Y)
+        paper = {
+            "lars_paper_scale_fits": cfg.memory_maps * origins.size * 4,
+            f"lars_paper_scale_n_jobs{cfg.lars_jobs}_s": round(time.perf_counter() - t0, 3),
+        }
     return {
+        **paper,
         "lars_fits": fits,
         "lars_serial_s": round(s, 3),
         f"lars_n_jobs{cfg.lars_jobs}_s": round(p, 3),

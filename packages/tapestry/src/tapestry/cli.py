@@ -359,7 +359,7 @@ def _update(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     opts = common_options(args)
-    flags = (
+    quick = (
         {
             "sizes": (300, 1000),
             "n_maps": 50,
@@ -371,7 +371,8 @@ def _bench(args: argparse.Namespace) -> int:
         if args.quick
         else {}
     )
-    cfg = resolve_config(BenchConfig, file=opts.config, overrides=opts.overrides, flags=flags)
+    # --quick only changes the defaults: an explicit --set still wins
+    cfg = resolve_config(BenchConfig, file=opts.config, overrides={**quick, **opts.overrides})
     with measure() as m:
         metrics = run_bench(cfg)
     out = opts.out or Path("tapestry-bench")
