@@ -103,12 +103,17 @@ def test_select_bad_protocol_is_one_line_exit_2(capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-def test_fit_then_predict_round_trip(tmp_path, capsys):
+def _write_train_npz(tmp_path):
+    """Two well-separated classes over three domains, saved as ``train.npz``; returns ``(X, y)``."""
     rng = np.random.default_rng(0)
     y = np.arange(90) % 2
     X = rng.normal(size=(90, 3)) + 3 * y[:, None]
-    d = np.repeat(["a", "b", "c"], 30)
-    np.savez(tmp_path / "train.npz", X=X, y=y, domains=d)
+    np.savez(tmp_path / "train.npz", X=X, y=y, domains=np.repeat(["a", "b", "c"], 30))
+    return X, y
+
+
+def test_fit_then_predict_round_trip(tmp_path, capsys):
+    X, y = _write_train_npz(tmp_path)
     model = tmp_path / "m.joblib"
     argv = [
         "fit",
@@ -139,11 +144,7 @@ def test_fit_then_predict_round_trip(tmp_path, capsys):
 
 
 def test_fit_with_extra_trees_base_forests(tmp_path):
-    rng = np.random.default_rng(0)
-    y = np.arange(90) % 2
-    X = rng.normal(size=(90, 3)) + 3 * y[:, None]
-    d = np.repeat(["a", "b", "c"], 30)
-    np.savez(tmp_path / "train.npz", X=X, y=y, domains=d)
+    _write_train_npz(tmp_path)
     model = tmp_path / "m.joblib"
     argv = ["fit", "--data", str(tmp_path / "train.npz"), "--model", str(model), "--quiet"]
     assert main([*argv, "--set", "forest_type=extra", "--set", "n_meta_tasks=3"]) == 0
