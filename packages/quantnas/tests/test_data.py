@@ -49,6 +49,26 @@ def test_patch_halves_are_disjoint_and_aligned():
     assert float((torch.nn.functional.avg_pool2d(hr, 2) - lr).abs().mean()) < 0.05
 
 
+def test_augmented_patches_are_the_same_dihedral_transform_of_lr_and_hr():
+    name, img = synthetic_images(1, 64)[0]
+    # crop = whole LR image: one position, so every patch is a flip/transpose of the full image
+    s = PatchSampler([(name, img)], 2, 32, 64, rng=np.random.default_rng(0), augment=True)
+    lr0, hr0 = s.items[0][0], s.items[0][1]
+
+    def dihedral(t, k):
+        t = t.flip(-1) if k & 1 else t
+        t = t.flip(-2) if k & 2 else t
+        return t.transpose(-1, -2) if k & 4 else t
+
+    lr, hr = s.sample()
+    seen = set()
+    for i in range(lr.shape[0]):
+        ks = [k for k in range(8) if torch.equal(lr[i], dihedral(lr0, k))]
+        assert ks and torch.equal(hr[i], dihedral(hr0, ks[0]))
+        seen.add(ks[0])
+    assert len(seen) == 8
+
+
 def test_image_smaller_than_crop_is_refused():
     with pytest.raises(InputError, match="smaller than the crop"):
         PatchSampler([("small", np.zeros((40, 40, 3), np.uint8))], 4, 12, 2)

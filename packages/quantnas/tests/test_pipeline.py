@@ -22,13 +22,16 @@ def test_tiny_search_and_training_beat_bicubic_and_export_matches():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="spec target +0.3 dB not reached on CPU: measured +0.13 dB (README)", strict=True)
 def test_longer_training_beats_bicubic_by_0_3_db():
     import dataclasses
 
+    # Spec CI target. Recipe (README "Reproduction"): 3,000 QAT steps of batch 8 on 32x32 LR crops
+    # with flip/transpose augmentation, lr 1e-3 cosine; about 3-4 minutes on one CPU core.
     train_imgs, eval_imgs = builtin_images("train"), builtin_images("eval")
     scfg = dataclasses.replace(DEMO_SEARCH, channels=12, steps_per_epoch=50)
-    tcfg = dataclasses.replace(DEMO_TRAIN, epochs=10, steps_per_epoch=200, batch_size=8, lr_crop=16)
+    tcfg = dataclasses.replace(
+        DEMO_TRAIN, epochs=15, steps_per_epoch=200, batch_size=8, lr_crop=32, lr=1e-3, augment=True
+    )
     kw = {"seed": 0, "eval_crop": 192}
     model = search_train_evaluate("quantnas", scfg, tcfg, train_imgs, eval_imgs, **kw)
     bic = run_baseline("bicubic", scfg, tcfg, train_imgs, eval_imgs, **kw)

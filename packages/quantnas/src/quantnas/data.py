@@ -215,6 +215,9 @@ class PatchSampler:
         Split position for ``region``.
     rng : numpy Generator
         Source of patch positions (its state is checkpointed by the search).
+    augment : bool
+        Apply a random one of the 8 flips/transposes (the dihedral group of the square) to each
+        aligned (LR, HR) patch pair, the standard SR augmentation; off by default.
     """
 
     def __init__(
@@ -227,6 +230,7 @@ class PatchSampler:
         region: str = "all",
         fraction: float = 0.5,
         rng: np.random.Generator | None = None,
+        augment: bool = False,
     ) -> None:
         check_scale(scale)
         if crop < 4:
@@ -237,6 +241,7 @@ class PatchSampler:
             raise InputError("no training images")
         self.scale, self.crop, self.batch_size = scale, crop, batch_size
         self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.augment = augment
         self.items = []
         for name, img in images:
             hr, lr = bicubic_degrade(img, scale)
@@ -258,6 +263,15 @@ class PatchSampler:
             lr, hr, x0, x1 = self.items[int(self.rng.integers(len(self.items)))]
             y = int(self.rng.integers(0, lr.shape[1] - c + 1))
             x = int(self.rng.integers(x0, x1 - c + 1))
-            lrs.append(lr[:, y : y + c, x : x + c])
-            hrs.append(hr[:, y * s : (y + c) * s, x * s : (x + c) * s])
+            lp, hp = lr[:, y : y + c, x : x + c], hr[:, y * s : (y + c) * s, x * s : (x + c) * s]
+            if self.augment:
+                k = int(self.rng.integers(8))
+                if k & 1:
+                    lp, hp = lp.flip(-1), hp.flip(-1)
+                if k & 2:
+                    lp, hp = lp.flip(-2), hp.flip(-2)
+                if k & 4:
+                    lp, hp = lp.transpose(-1, -2), hp.transpose(-1, -2)
+            lrs.append(lp)
+            hrs.append(hp)
         return torch.stack(lrs), torch.stack(hrs)

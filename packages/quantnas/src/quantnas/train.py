@@ -35,6 +35,7 @@ class TrainConfig:
     wd: float = 0.0
     clip: float = 5.0
     images: str = "builtin"
+    augment: bool = False  # random flips/transposes of each patch pair (data.PatchSampler)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.steps_per_epoch < 1:
@@ -72,7 +73,7 @@ def train(
     seed_everything(seed)
     rng = np.random.default_rng(seed)
     scale = genotype.space.scale
-    sampler = PatchSampler(images, scale, cfg.lr_crop, cfg.batch_size, rng=rng)
+    sampler = PatchSampler(images, scale, cfg.lr_crop, cfg.batch_size, rng=rng, augment=cfg.augment)
     model = DiscreteNet(genotype).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.wd)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
