@@ -60,6 +60,8 @@ def test_distributed_resume_after_interruption_reproduces_the_run(tmp_path, back
     assert rest["accountant_steps"] == full["accountant_steps"] == full["steps"]
     assert rest["epsilon"] == pytest.approx(full["epsilon"])
     assert rest["test_accuracy"] == full["test_accuracy"]
+    # and the resumed run did not start from the initial model: its first loss is the full run's
+    assert rest["loss_curve"][0][0] == 3
     # a checkpoint is resumed only by the backend that wrote it, refused before any launch
     other = "zero-optimizer" if backend == "fsdp" else "fsdp"
     with pytest.raises(InputError, match=f"written by the {backend} backend"):
