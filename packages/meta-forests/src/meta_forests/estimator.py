@@ -11,8 +11,9 @@ Two ways to build the forests (``forest_mode``):
 ``"per_domain"`` (as published)
     one forest per meta-train domain, weights normalised within each meta-task and, with
     ``carry_weights=True`` (as published), carried multiplicatively from task to task per domain.
-``"pooled"`` (this package's default; source-only selection, ``meta_forests.selection``, prefers
-    it or ties on 3 of the 4 data sets tried, see the README)
+``"pooled"`` (this package's default; among the random-forest variants, source-only selection,
+    ``meta_forests.selection``, prefers it or ties on 3 of the 4 data sets tried, see the README,
+    which also reports ``forest_type="extra"``)
     one forest per meta-task trained on all meta-train domains together, weighted by its meta-test
     accuracy and by the MMD between the pooled meta-train data and the meta-test domain; weights are
     normalised over tasks (there is nothing to normalise within a task and nothing to carry over).
@@ -229,7 +230,7 @@ class _MetaForestBase(BaseEstimator):
         self.random_state = random_state
 
     # -- hooks for the classifier / regressor -------------------------------------------------
-    _forest_classes: dict[str, type] = {"random": RandomForestClassifier, "extra": ExtraTreesClassifier}
+    _forest_classes: dict[str, type]  # forest class per ``forest_type``, set by each subclass
 
     def _encode_targets(self, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
